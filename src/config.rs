@@ -1,0 +1,318 @@
+//! Settings: one `Settings` built from defaults, an optional TOML file and
+//! `GEMBA_*` environment variables / command-line flags (flags and env vars
+//! are the same clap arguments). Bad values fail at start-up with a message
+//! that names the setting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// Overrides for every setting. The same struct is read from the optional
+/// config file (TOML, keys as below) and from flags / `GEMBA_*` env vars.
+#[derive(Debug, Clone, Default, Deserialize, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsOverrides {
+    /// TOML file with settings; flags and env vars win over it.
+    #[arg(long, env = "GEMBA_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "GEMBA_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Directory for the embedded database, objects, logs and the JWT secret.
+    #[arg(long, env = "GEMBA_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long, env = "GEMBA_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Maximum pooled database connections.
+    #[arg(long, env = "GEMBA_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
+    /// Seconds to wait for a pooled connection before answering 503.
+    #[arg(long, env = "GEMBA_DB_ACQUIRE_TIMEOUT_SECS")]
+    pub db_acquire_timeout_secs: Option<u64>,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info,gemba::routes=debug`.
+    #[arg(long, env = "GEMBA_LOG")]
+    pub log: Option<String>,
+    /// Directory for the daily-rolling JSON-lines log files.
+    #[arg(long, env = "GEMBA_LOG_DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// How many daily log files to keep.
+    #[arg(long, env = "GEMBA_LOG_RETENTION")]
+    pub log_retention: Option<usize>,
+    /// HMAC secret for access tokens (at least 32 bytes). Generated and kept
+    /// in the data dir when not set.
+    #[arg(long, env = "GEMBA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "GEMBA_ACCESS_TOKEN_TTL_SECS")]
+    pub access_token_ttl_secs: Option<u64>,
+    /// Refresh token lifetime in seconds.
+    #[arg(long, env = "GEMBA_REFRESH_TOKEN_TTL_SECS")]
+    pub refresh_token_ttl_secs: Option<u64>,
+    /// Largest accepted request body in bytes (413 above it).
+    #[arg(long, env = "GEMBA_BODY_LIMIT_BYTES")]
+    pub body_limit_bytes: Option<usize>,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "GEMBA_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
+    /// Origins allowed by CORS (comma-separated), e.g. the web console's.
+    #[arg(long, env = "GEMBA_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Option<Vec<String>>,
+    /// When set, only these e-mail domains (and their subdomains) may be used.
+    #[arg(long, env = "GEMBA_EMAIL_ALLOWED_DOMAINS", value_delimiter = ',')]
+    pub email_allowed_domains: Option<Vec<String>>,
+    /// E-mail domains (and their subdomains) that may never be used.
+    #[arg(long, env = "GEMBA_EMAIL_DENIED_DOMAINS", value_delimiter = ',')]
+    pub email_denied_domains: Option<Vec<String>>,
+    /// Failed logins allowed per account within the lockout window.
+    #[arg(long, env = "GEMBA_LOGIN_MAX_FAILURES_PER_ACCOUNT")]
+    pub login_max_failures_per_account: Option<u32>,
+    /// Failed logins allowed per client address within the lockout window.
+    #[arg(long, env = "GEMBA_LOGIN_MAX_FAILURES_PER_IP")]
+    pub login_max_failures_per_ip: Option<u32>,
+    /// Length of the failed-login window in seconds.
+    #[arg(long, env = "GEMBA_LOGIN_WINDOW_SECS")]
+    pub login_window_secs: Option<u64>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    #[arg(long, env = "GEMBA_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: Option<bool>,
+    /// Password hashes computed at once; more wait (each takes 19 MiB).
+    #[arg(long, env = "GEMBA_HASH_CONCURRENCY")]
+    pub hash_concurrency: Option<usize>,
+}
+
+/// The resolved configuration of one gemba process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub db_acquire_timeout: Duration,
+    pub log: String,
+    pub log_dir: PathBuf,
+    pub log_retention: usize,
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    pub cors_origins: Vec<String>,
+    pub email_allowed_domains: Vec<String>,
+    pub email_denied_domains: Vec<String>,
+    pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_window: Duration,
+    pub trust_forwarded_for: bool,
+    pub hash_concurrency: usize,
+}
+
+impl Settings {
+    /// Defaults, then the config file (if any), then flags and env vars.
+    pub fn load(overrides: &SettingsOverrides) -> anyhow::Result<Self> {
+        let mut merged = SettingsOverrides::default();
+        if let Some(path) = &overrides.config {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("GEMBA_CONFIG: cannot read {}", path.display()))?;
+            merged = toml::from_str(&text)
+                .with_context(|| format!("GEMBA_CONFIG: invalid settings in {}", path.display()))?;
+        }
+        merged.apply(overrides.clone());
+        Self::from_overrides(merged)
+    }
+
+    fn from_overrides(o: SettingsOverrides) -> anyhow::Result<Self> {
+        let data_dir = o.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = o
+            .database_url
+            .unwrap_or_else(|| default_sqlite_url(&data_dir));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("GEMBA_DATABASE_URL: expected a sqlite:// or postgres:// URL");
+        }
+        let log_dir = o.log_dir.unwrap_or_else(|| data_dir.join("logs"));
+        if let Some(secret) = &o.jwt_secret
+            && secret.len() < 32
+        {
+            bail!("GEMBA_JWT_SECRET: must be at least 32 bytes long");
+        }
+        let positive = |name: &str, v: u64| -> anyhow::Result<u64> {
+            if v == 0 {
+                bail!("{name}: must be greater than zero");
+            }
+            Ok(v)
+        };
+        let settings = Settings {
+            bind: o.bind.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8000))),
+            data_dir,
+            database_url,
+            db_max_connections: positive(
+                "GEMBA_DB_MAX_CONNECTIONS",
+                o.db_max_connections.unwrap_or(10).into(),
+            )? as u32,
+            db_acquire_timeout: Duration::from_secs(positive(
+                "GEMBA_DB_ACQUIRE_TIMEOUT_SECS",
+                o.db_acquire_timeout_secs.unwrap_or(5),
+            )?),
+            log: o.log.unwrap_or_else(|| "info".to_owned()),
+            log_dir,
+            log_retention: o.log_retention.unwrap_or(14).max(1),
+            jwt_secret: o.jwt_secret,
+            access_token_ttl: Duration::from_secs(positive(
+                "GEMBA_ACCESS_TOKEN_TTL_SECS",
+                o.access_token_ttl_secs.unwrap_or(15 * 60),
+            )?),
+            refresh_token_ttl: Duration::from_secs(positive(
+                "GEMBA_REFRESH_TOKEN_TTL_SECS",
+                o.refresh_token_ttl_secs.unwrap_or(14 * 24 * 3600),
+            )?),
+            body_limit_bytes: positive(
+                "GEMBA_BODY_LIMIT_BYTES",
+                o.body_limit_bytes.unwrap_or(1024 * 1024) as u64,
+            )? as usize,
+            request_timeout: Duration::from_secs(positive(
+                "GEMBA_REQUEST_TIMEOUT_SECS",
+                o.request_timeout_secs.unwrap_or(30),
+            )?),
+            cors_origins: clean_list(o.cors_origins),
+            email_allowed_domains: clean_domains(o.email_allowed_domains),
+            email_denied_domains: clean_domains(o.email_denied_domains),
+            login_max_failures_per_account: o.login_max_failures_per_account.unwrap_or(5).max(1),
+            login_max_failures_per_ip: o.login_max_failures_per_ip.unwrap_or(50).max(1),
+            login_window: Duration::from_secs(positive(
+                "GEMBA_LOGIN_WINDOW_SECS",
+                o.login_window_secs.unwrap_or(15 * 60),
+            )?),
+            trust_forwarded_for: o.trust_forwarded_for.unwrap_or(false),
+            hash_concurrency: o
+                .hash_concurrency
+                .unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+                })
+                .max(1),
+        };
+        for origin in &settings.cors_origins {
+            if axum::http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
+                bail!("GEMBA_CORS_ORIGINS: `{origin}` is not an origin like https://console.example.com");
+            }
+        }
+        Ok(settings)
+    }
+
+    /// True when the database is the embedded SQLite one.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+impl SettingsOverrides {
+    /// Takes every value that `other` sets.
+    fn apply(&mut self, other: SettingsOverrides) {
+        macro_rules! take {
+            ($($field:ident),*) => { $( if other.$field.is_some() { self.$field = other.$field; } )* };
+        }
+        take!(
+            config,
+            bind,
+            data_dir,
+            database_url,
+            db_max_connections,
+            db_acquire_timeout_secs,
+            log,
+            log_dir,
+            log_retention,
+            jwt_secret,
+            access_token_ttl_secs,
+            refresh_token_ttl_secs,
+            body_limit_bytes,
+            request_timeout_secs,
+            cors_origins,
+            email_allowed_domains,
+            email_denied_domains,
+            login_max_failures_per_account,
+            login_max_failures_per_ip,
+            login_window_secs,
+            trust_forwarded_for,
+            hash_concurrency
+        );
+    }
+}
+
+fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("gemba.db").display())
+}
+
+fn clean_list(list: Option<Vec<String>>) -> Vec<String> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn clean_domains(list: Option<Vec<String>>) -> Vec<String> {
+    clean_list(list)
+        .into_iter()
+        .map(|d| d.trim_start_matches('@').to_lowercase())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_give_the_embedded_deployment() {
+        let s = Settings::load(&SettingsOverrides::default()).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8000");
+        assert_eq!(s.database_url, "sqlite://./data/gemba.db?mode=rwc");
+        assert_eq!(s.log_dir, PathBuf::from("./data/logs"));
+        assert!(s.is_sqlite());
+    }
+
+    #[test]
+    fn file_then_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gemba.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nlog = \"debug\"\n").unwrap();
+        let o = SettingsOverrides {
+            config: Some(path),
+            log: Some("warn".into()),
+            ..Default::default()
+        };
+        let s = Settings::load(&o).unwrap();
+        assert_eq!(s.bind.to_string(), "0.0.0.0:9000");
+        assert_eq!(s.log, "warn");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let o = SettingsOverrides {
+            jwt_secret: Some("short".into()),
+            ..Default::default()
+        };
+        let err = Settings::load(&o).unwrap_err().to_string();
+        assert!(err.contains("GEMBA_JWT_SECRET"), "{err}");
+        let o = SettingsOverrides {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        let err = Settings::load(&o).unwrap_err().to_string();
+        assert!(err.contains("GEMBA_DATABASE_URL"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gemba.toml");
+        std::fs::write(&path, "bnid = 1\n").unwrap();
+        let o = SettingsOverrides {
+            config: Some(path),
+            ..Default::default()
+        };
+        let err = format!("{:#}", Settings::load(&o).unwrap_err());
+        assert!(err.contains("bnid"), "{err}");
+    }
+}

@@ -1,0 +1,84 @@
+//! Authentication values: the caller, tokens and login input.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::user::Role;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub role: Role,
+}
+
+/// A secret string (password, token) that never prints.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = String, format = Password)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// `POST /auth/login` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin@factory.example")]
+    pub email: String,
+    pub password: Secret,
+}
+
+/// `POST /auth/token` form (OAuth2 resource owner password flow).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenForm {
+    /// Must be `password` when present.
+    pub grant_type: Option<String>,
+    /// The e-mail address.
+    pub username: String,
+    pub password: Secret,
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+}
+
+/// `POST /auth/refresh` and `POST /auth/logout` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: Secret,
+}
+
+/// Tokens issued at login and refresh.
+#[derive(Serialize, ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+    /// Single-use token for `POST /auth/refresh`; rotated on each use.
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}

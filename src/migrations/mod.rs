@@ -1,0 +1,15 @@
+//! Schema migrations, written with the sea-query DSL only so one schema
+//! serves SQLite and PostgreSQL. Applied at start-up and by `gemba migrate`.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_users_and_auth;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_users_and_auth::Migration)]
+    }
+}

@@ -1,0 +1,7 @@
+//! Every SeaORM query, one file per resource; entity <-> domain conversion.
+//! Functions take `&impl ConnectionTrait` so a service passes the pool or its
+//! transaction, and return the ORM's `DbErr`.
+
+pub mod login_throttles;
+pub mod refresh_tokens;
+pub mod users;

@@ -1,0 +1,64 @@
+//! Liveness, readiness and metrics for operators.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::error::{AppError, AppResult};
+use crate::openapi::responses::Unavailable;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(live))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is up and answering.
+#[utoipa::path(get, path = "/health/live", tag = "operations", operation_id = "health_live",
+    responses((status = 200, description = "Alive", body = Health)))]
+async fn live() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The process can serve requests: the database answers.
+#[utoipa::path(get, path = "/health/ready", tag = "operations", operation_id = "health_ready",
+    responses((status = 200, description = "Ready", body = Health), (status = 503, response = Unavailable)))]
+async fn ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
+    match tokio::time::timeout(Duration::from_secs(3), state.db.ping()).await {
+        Ok(Ok(())) => Ok(Json(Health { status: "ok" })),
+        Ok(Err(e)) => Err(AppError::Unavailable(
+            anyhow::Error::new(e).context("readiness: database ping failed"),
+        )),
+        Err(_) => Err(AppError::Unavailable(anyhow::anyhow!(
+            "readiness: database ping timed out"
+        ))),
+    }
+}
+
+/// Prometheus metrics (OpenMetrics text).
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+    responses((status = 200, description = "Metrics in the OpenMetrics text format", body = String,
+        content_type = "application/openmetrics-text")))]
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(&state.db),
+    )
+}

@@ -1,0 +1,23 @@
+//! HTTP routes: one file per resource. Handlers extract, authorize, call one
+//! service function and shape the response. No SeaORM here.
+
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod users;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+/// Every route with its OpenAPI description.
+pub fn api() -> OpenApiRouter<AppState> {
+    use utoipa::OpenApi;
+    let v1 = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(users::router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .merge(health::router())
+}

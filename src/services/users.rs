@@ -1,0 +1,164 @@
+//! Managing users: who may create or change whom, uniqueness, deactivation
+//! and password changes.
+
+use chrono::Utc;
+use sea_orm::{DbErr, SqlErr};
+
+use crate::db::begin_write;
+use crate::domain::auth::CurrentUser;
+use crate::domain::page::{self, Page};
+use crate::domain::user::{
+    ChangePassword, CreateUser, Password, Role, UpdateMe, UpdateUser, User, UserChanges,
+    UserFilter, UserQuery,
+};
+use crate::error::{AppError, AppResult};
+use crate::repositories::{refresh_tokens, users};
+use crate::state::AppState;
+
+fn email_taken(err: DbErr) -> AppError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict("a user with this e-mail address already exists".into())
+        }
+        _ => err.into(),
+    }
+}
+
+pub async fn create(state: &AppState, actor: &CurrentUser, input: CreateUser) -> AppResult<User> {
+    let new = input.parse(&state.email_policy)?;
+    if !actor.role.may_manage(new.role) {
+        return Err(AppError::Forbidden("you may not create users with this role"));
+    }
+    let hash = state.passwords.hash(new.password.secret()).await?;
+    let txn = begin_write(&state.db).await?;
+    let user = users::insert(&txn, &new, hash, Utc::now())
+        .await
+        .map_err(email_taken)?;
+    txn.commit().await?;
+    tracing::info!(user.id = user.id, actor.id = actor.id, role = %user.role, "user created");
+    Ok(user)
+}
+
+pub async fn list(state: &AppState, query: UserQuery) -> AppResult<Page<User>> {
+    let limit = page::limit(query.limit)?;
+    let after = page::decode_cursor(query.cursor.as_deref())?;
+    let filter = UserFilter {
+        role: query.role,
+        active: query.active,
+        roles_visible: None,
+    };
+    let rows = users::list(&state.db, &filter, after, limit).await?;
+    Ok(page::page_from(rows, limit, |u| u.id))
+}
+
+pub async fn get(state: &AppState, id: i64) -> AppResult<User> {
+    users::find(&state.db, id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn update(
+    state: &AppState,
+    actor: &CurrentUser,
+    id: i64,
+    patch: UpdateUser,
+) -> AppResult<User> {
+    let changes = patch.parse(&state.email_policy)?;
+    apply_changes(state, actor, id, changes).await
+}
+
+/// Deactivates the user (users are never deleted: their history stays).
+pub async fn deactivate(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<()> {
+    let changes = UserChanges {
+        is_active: Some(false),
+        ..Default::default()
+    };
+    apply_changes(state, actor, id, changes).await.map(|_| ())
+}
+
+async fn apply_changes(
+    state: &AppState,
+    actor: &CurrentUser,
+    id: i64,
+    changes: UserChanges,
+) -> AppResult<User> {
+    let txn = begin_write(&state.db).await?;
+    let target = users::find(&txn, id).await?.ok_or(AppError::NotFound)?;
+    if !actor.role.may_manage(target.role) {
+        return Err(AppError::Forbidden("you may not change users with this role"));
+    }
+    if let Some(role) = changes.role
+        && !actor.role.may_manage(role)
+    {
+        return Err(AppError::Forbidden("you may not give users this role"));
+    }
+    let loses_admin = target.role == Role::Admin
+        && target.is_active
+        && (changes.is_active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin));
+    if loses_admin && users::count_other_active_admins(&txn, target.id).await? == 0 {
+        return Err(AppError::Conflict(
+            "this is the last active admin; make another admin first".into(),
+        ));
+    }
+    let now = Utc::now();
+    let user = users::update(&txn, id, &changes, now)
+        .await
+        .map_err(email_taken)?
+        .ok_or(AppError::NotFound)?;
+    if changes.is_active == Some(false) {
+        refresh_tokens::revoke_all_for_user(&txn, id, now).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(user.id = id, actor.id = actor.id, "user updated");
+    Ok(user)
+}
+
+pub async fn update_me(state: &AppState, actor: &CurrentUser, patch: UpdateMe) -> AppResult<User> {
+    let changes = patch.parse()?;
+    let txn = begin_write(&state.db).await?;
+    let user = users::update(&txn, actor.id, &changes, Utc::now())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Changes the caller's password after checking the current one, and ends
+/// every other session (all refresh tokens are revoked).
+pub async fn change_password(
+    state: &AppState,
+    actor: &CurrentUser,
+    input: ChangePassword,
+) -> AppResult<()> {
+    let creds = users::credentials_by_id(&state.db, actor.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !state
+        .passwords
+        .verify(&input.current_password, Some(&creds.password_hash))
+        .await?
+    {
+        return Err(AppError::validation(
+            "current_password",
+            "incorrect",
+            "is not your current password",
+        ));
+    }
+    let new = Password::parse("new_password", &input.new_password, Some(&creds.email))
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let hash = state.passwords.hash(new.secret()).await?;
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    users::set_password_hash(&txn, actor.id, hash, now).await?;
+    refresh_tokens::revoke_all_for_user(&txn, actor.id, now).await?;
+    txn.commit().await?;
+    tracing::info!(user.id = actor.id, "password changed");
+    Ok(())
+}
+
+/// Creates a user from the command line (no caller; any role).
+pub async fn create_from_cli(state: &AppState, input: CreateUser) -> AppResult<User> {
+    let system = CurrentUser {
+        id: 0,
+        role: Role::Admin,
+    };
+    create(state, &system, input).await
+}

@@ -1,0 +1,20 @@
+//! The one state struct every handler receives.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::domain::user::EmailPolicy;
+use crate::metrics::Metrics;
+use crate::security::{Passwords, Tokens};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub passwords: Passwords,
+    pub tokens: Arc<Tokens>,
+    pub email_policy: Arc<EmailPolicy>,
+    pub metrics: Arc<Metrics>,
+}

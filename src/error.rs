@@ -443,6 +443,18 @@ fn has_json_content_type(headers: &HeaderMap) -> bool {
 
 /// Deserializes a JSON body: syntax errors are 400, shape errors 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
+    // Syntax first, so that `{} x` is malformed (400) rather than incomplete (422).
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    // Every request body of this API is an object; say so instead of
+    // letting serde read an array as a struct's fields.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(AppError::validation(
+            "body",
+            "invalid_type",
+            "the request body must be a JSON object",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = match serde_path_to_error::deserialize(&mut de) {
         Ok(v) => v,
@@ -467,7 +479,9 @@ fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
             let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
             let named = message.split('`').nth(1).unwrap_or_default();
             let join = |name: &str| {
-                if path == "." || path.is_empty() {
+                if path == name || path.ends_with(&format!(".{name}")) {
+                    path.clone()
+                } else if path == "." || path.is_empty() {
                     name.to_owned()
                 } else {
                     format!("{path}.{name}")

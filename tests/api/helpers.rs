@@ -1,0 +1,153 @@
+use gemba::config::{Settings, SettingsOverrides};
+use gemba::domain::auth::Secret;
+use gemba::domain::user::{CreateUser, Role};
+use gemba::startup::Application;
+use gemba::state::AppState;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customize: impl FnOnce(&mut SettingsOverrides)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = SettingsOverrides {
+        bind: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: Some(dir.path().to_path_buf()),
+        database_url: Some(crate::common::fresh_database_url(dir.path()).await),
+        jwt_secret: Some(JWT_SECRET.into()),
+        ..Default::default()
+    };
+    customize(&mut o);
+    let settings = Settings::load(&o).unwrap();
+    let app = Application::build(settings).await.expect("the app builds");
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        base,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let mut rb = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token).send().await.unwrap()
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(method, path, token).json(body).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(Method::POST, path, token, body).await
+    }
+
+    /// Creates a user directly through the service (no HTTP), returning its id.
+    pub async fn seed_user(&self, email: &str, role: Role) -> i64 {
+        gemba::services::users::create_from_cli(
+            &self.state,
+            CreateUser {
+                email: email.into(),
+                name: format!("{role} user"),
+                role,
+                password: Secret::new(PASSWORD),
+            },
+        )
+        .await
+        .expect("seed user")
+        .id
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_json("/api/v1/auth/login", None, &json!({"email": email, "password": password}))
+            .await
+    }
+
+    /// Logs in and returns (access token, refresh token).
+    pub async fn tokens(&self, email: &str) -> (String, String) {
+        let res = self.login(email, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {email}");
+        let body: Value = res.json().await.unwrap();
+        (
+            body["access_token"].as_str().unwrap().to_owned(),
+            body["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Seeds a user of `role` and returns (id, access token).
+    pub async fn user_with_token(&self, role: Role) -> (i64, String) {
+        let email = format!("{}-{}@factory.example", role, uuid::Uuid::new_v4().simple());
+        let id = self.seed_user(&email, role).await;
+        (id, self.tokens(&email).await.0)
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.user_with_token(Role::Admin).await.1
+    }
+}
+
+/// Asserts status and an RFC 9457 body; returns the body.
+pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
+    assert_eq!(res.status(), status, "status of {}", res.url());
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(ct, "application/problem+json", "content type for {status}");
+    let request_id = res.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+    let path = res.url().path().to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["type"].as_str().unwrap().starts_with("urn:gemba:problem:"));
+    assert!(body["title"].is_string());
+    assert!(body["detail"].is_string());
+    assert_eq!(body["instance"], path);
+    assert_eq!(body["request_id"].as_str(), request_id.as_deref());
+    body
+}
+
+/// The `(field, code)` pairs of a 422 body.
+pub fn field_codes(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .expect("errors array")
+        .iter()
+        .map(|e| {
+            assert!(e["message"].is_string());
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

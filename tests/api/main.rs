@@ -1,0 +1,15 @@
+//! HTTP integration tests: each test starts the real application on a random
+//! port with its own database (SQLite, or PostgreSQL when
+//! `GEMBA_TEST_DATABASE_URL` is set) and talks to it over real HTTP.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod helpers;
+
+mod auth;
+mod concurrency;
+mod errors;
+mod health;
+mod openapi;
+mod roles;
+mod users;

@@ -1,0 +1,126 @@
+//! The role matrix: every route × every role (and no token at all).
+
+use std::collections::BTreeSet;
+
+use gemba::domain::user::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+#[derive(Clone, Copy, Debug)]
+enum Caller {
+    Anonymous,
+    As(Role),
+}
+
+const CALLERS: [Caller; 5] = [
+    Caller::As(Role::Admin),
+    Caller::As(Role::Manager),
+    Caller::As(Role::Inspector),
+    Caller::As(Role::Viewer),
+    Caller::Anonymous,
+];
+
+/// (method, route template, expected status for admin, manager, inspector, viewer, anonymous)
+fn matrix() -> Vec<(Method, &'static str, [u16; 5])> {
+    vec![
+        (Method::POST, "/api/v1/users", [201, 201, 403, 403, 401]),
+        (Method::GET, "/api/v1/users", [200, 200, 403, 403, 401]),
+        (Method::GET, "/api/v1/users/{id}", [200, 200, 403, 403, 401]),
+        (Method::PATCH, "/api/v1/users/{id}", [200, 200, 403, 403, 401]),
+        (Method::DELETE, "/api/v1/users/{id}", [204, 204, 403, 403, 401]),
+        (Method::GET, "/api/v1/users/me", [200, 200, 200, 200, 401]),
+        (Method::PATCH, "/api/v1/users/me", [200, 200, 200, 200, 401]),
+        // A wrong current password keeps the callers' passwords intact.
+        (Method::PUT, "/api/v1/users/me/password", [422, 422, 422, 422, 401]),
+        (Method::POST, "/api/v1/auth/login", [401, 401, 401, 401, 401]),
+        (Method::POST, "/api/v1/auth/token", [401, 401, 401, 401, 401]),
+        (Method::POST, "/api/v1/auth/refresh", [401, 401, 401, 401, 401]),
+        (Method::POST, "/api/v1/auth/logout", [204, 204, 204, 204, 204]),
+        (Method::GET, "/health/live", [200, 200, 200, 200, 200]),
+        (Method::GET, "/health/ready", [200, 200, 200, 200, 200]),
+        (Method::GET, "/metrics", [200, 200, 200, 200, 200]),
+    ]
+}
+
+async fn call(app: &TestApp, method: &Method, route: &str, token: Option<&str>) -> StatusCode {
+    let rb = |path: String| app.request(method.clone(), &path, token);
+    let res = if route.contains("{id}") {
+        // A fresh viewer per call, so a delete never meets an already deleted user.
+        let email = format!("target-{}@factory.example", uuid::Uuid::new_v4().simple());
+        let id = app.seed_user(&email, Role::Viewer).await;
+        let path = route.replace("{id}", &id.to_string());
+        match *method {
+            Method::PATCH => rb(path).json(&json!({"name": "Renamed"})),
+            _ => rb(path),
+        }
+    } else {
+        let path = route.to_owned();
+        match (method.clone(), route) {
+            (Method::POST, "/api/v1/users") => rb(path).json(&json!({
+                "email": format!("new-{}@factory.example", uuid::Uuid::new_v4().simple()),
+                "name": "New", "role": "viewer", "password": "a good long password"})),
+            (Method::PATCH, _) => rb(path).json(&json!({"name": "Me"})),
+            (Method::PUT, _) => rb(path).json(&json!({"current_password": "not my password", "new_password": "another good one"})),
+            (Method::POST, "/api/v1/auth/login") => rb(path).json(&json!({"email": nobody(), "password": "wrong password"})),
+            (Method::POST, "/api/v1/auth/token") => rb(path).form(&[("username", nobody().as_str()), ("password", "wrong password")]),
+            (Method::POST, _) => rb(path).json(&json!({"refresh_token": "not-a-token"})),
+            _ => rb(path),
+        }
+    };
+    res.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn role_matrix_covers_every_route() {
+    let app = spawn_app_with_generous_login_limits().await;
+    let mut tokens = Vec::new();
+    for caller in CALLERS {
+        tokens.push(match caller {
+            Caller::As(role) => Some(app.user_with_token(role).await.1),
+            Caller::Anonymous => None,
+        });
+    }
+    let mut failures = Vec::new();
+    for (method, route, expected) in matrix() {
+        for (i, caller) in CALLERS.iter().enumerate() {
+            let got = call(&app, &method, route, tokens[i].as_deref()).await;
+            if got.as_u16() != expected[i] {
+                failures.push(format!("{method} {route} as {caller:?}: expected {}, got {got}", expected[i]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+
+    // The matrix lists every operation of the API.
+    let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    let tested: BTreeSet<String> = matrix().iter().map(|(m, r, _)| format!("{m} {r}")).collect();
+    assert_eq!(documented, tested);
+}
+
+/// A different unknown account each time, so no account lock interferes.
+fn nobody() -> String {
+    format!("nobody-{}@factory.example", uuid::Uuid::new_v4().simple())
+}
+
+async fn spawn_app_with_generous_login_limits() -> TestApp {
+    crate::helpers::spawn_app_with(|o| o.login_max_failures_per_ip = Some(1000)).await
+}
+
+#[tokio::test]
+async fn spawn_app_is_isolated() {
+    // Two apps never see each other's data.
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    a.seed_user("only-in-a@factory.example", Role::Viewer).await;
+    let admin_b = b.admin_token().await;
+    let page: Value = b.get("/api/v1/users", Some(&admin_b)).await.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}

@@ -1,6 +1,6 @@
 //! The command line: `serve`, `migrate`, `user create`, `openapi`.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -100,17 +100,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         data_dir = %s.data_dir.display(),
         "gemba is listening"
     );
-    println!("gemba listening on http://{addr}");
-    println!("  API docs:   http://{addr}/docs");
-    println!("  data dir:   {}", s.data_dir.display());
-    println!(
-        "  first admin: gemba user create --email you@example.com --role admin{}",
-        if s.data_dir.as_os_str() == "./data" {
-            String::new()
-        } else {
-            format!(" --data-dir {}", s.data_dir.display())
-        }
+    // Not println!: a closed stdout (a supervisor that stopped reading) must
+    // not bring the server down.
+    let hint = if s.data_dir.as_os_str() == "./data" {
+        String::new()
+    } else {
+        format!(" --data-dir {}", s.data_dir.display())
+    };
+    let banner = format!(
+        "gemba listening on http://{addr}\n  API docs:    http://{addr}/docs\n  data dir:    {}\n  first admin: gemba user create --email you@example.com --role admin{hint}\n",
+        s.data_dir.display()
     );
+    let mut out = std::io::stdout();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     app.run_until(shutdown_signal()).await?;
     tracing::info!("gemba stopped");
     Ok(())

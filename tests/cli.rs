@@ -39,6 +39,8 @@ fn start_server(dir: &Path, db_url: &str) -> (Child, String, std::thread::JoinHa
             break rest.to_owned();
         }
     };
+    // Keep draining stdout so the server never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let stderr = child.stderr.take().unwrap();
     let console = std::thread::spawn(move || {
         let mut s = String::new();
@@ -80,7 +82,7 @@ async fn operator_path_logs_everywhere_and_never_secrets() {
         .json(&serde_json::json!({"email": "boss@factory.example", "password": PASSWORD}))
         .send()
         .await
-        .unwrap();
+        .expect("login request");
     assert_eq!(res.status(), 200);
     let tokens: serde_json::Value = res.json().await.unwrap();
     let access = tokens["access_token"].as_str().unwrap().to_owned();

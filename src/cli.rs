@@ -67,7 +67,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let _guard = telemetry::init(&settings)?;
             let conn = db::connect(&settings).await?;
             db::migrate(&conn).await?;
-            println!("migrations applied to {}", db::redact(&settings.database_url));
+            println!(
+                "migrations applied to {}",
+                db::redact(&settings.database_url)
+            );
             Ok(())
         }
         Command::User {
@@ -154,7 +157,8 @@ async fn create_user(
 fn read_password() -> anyhow::Result<Secret> {
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ").context("reading the password")?;
-        let again = rpassword::prompt_password("Repeat password: ").context("reading the password")?;
+        let again =
+            rpassword::prompt_password("Repeat password: ").context("reading the password")?;
         anyhow::ensure!(first == again, "the passwords do not match");
         Ok(Secret::new(first))
     } else {

@@ -149,7 +149,9 @@ impl Settings {
             Ok(v)
         };
         let settings = Settings {
-            bind: o.bind.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8000))),
+            bind: o
+                .bind
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8000))),
             data_dir,
             database_url,
             db_max_connections: positive(
@@ -199,7 +201,9 @@ impl Settings {
         };
         for origin in &settings.cors_origins {
             if axum::http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
-                bail!("GEMBA_CORS_ORIGINS: `{origin}` is not an origin like https://console.example.com");
+                bail!(
+                    "GEMBA_CORS_ORIGINS: `{origin}` is not an origin like https://console.example.com"
+                );
             }
         }
         Ok(settings)

@@ -29,9 +29,12 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
         });
-    Database::connect(opt)
-        .await
-        .with_context(|| format!("GEMBA_DATABASE_URL: cannot connect to {}", redact(&settings.database_url)))
+    Database::connect(opt).await.with_context(|| {
+        format!(
+            "GEMBA_DATABASE_URL: cannot connect to {}",
+            redact(&settings.database_url)
+        )
+    })
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
@@ -64,21 +67,16 @@ pub fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
             match creds.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
         _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redact("sqlite://./data/gemba.db"), "sqlite://./data/gemba.db");
     }
 }
 
@@ -94,4 +92,20 @@ pub async fn begin_write(
         ..Default::default()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            super::redact("sqlite://./data/gemba.db"),
+            "sqlite://./data/gemba.db"
+        );
+    }
 }

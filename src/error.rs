@@ -28,7 +28,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -94,7 +98,10 @@ impl Problem {
                 "internal",
                 "an internal error occurred; quote the request id when reporting it".to_owned(),
             ),
-            _ => ("http", status.canonical_reason().unwrap_or("error").to_owned()),
+            _ => (
+                "http",
+                status.canonical_reason().unwrap_or("error").to_owned(),
+            ),
         };
         Self::new(status, slug, Some(detail))
     }
@@ -195,7 +202,9 @@ impl AppError {
             ),
             Self::Internal(_) => (
                 "internal",
-                Some("an internal error occurred; quote the request id when reporting it".to_owned()),
+                Some(
+                    "an internal error occurred; quote the request id when reporting it".to_owned(),
+                ),
             ),
         };
         let mut p = Problem::new(status, slug, detail);
@@ -255,9 +264,11 @@ pub fn db_unavailable(err: &DbErr) -> bool {
                 E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_) => true,
                 // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: the
                 // database is overloaded, which is a retryable condition.
-                E::Database(db) => matches!(db.code().as_deref(), Some("5" | "6" | "517"))
+                E::Database(db) => {
+                    matches!(db.code().as_deref(), Some("5" | "6" | "517"))
                     // PostgreSQL: admin shutdown, cannot connect now, too many connections.
-                    || matches!(db.code().as_deref(), Some("57P01" | "57P03" | "53300")),
+                    || matches!(db.code().as_deref(), Some("57P01" | "57P03" | "53300"))
+                }
                 _ => false,
             }
         }
@@ -295,7 +306,11 @@ impl From<validator::ValidationErrors> for AppError {
     }
 }
 
-fn collect_validation_errors(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+fn collect_validation_errors(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
     use validator::ValidationErrorsKind as K;
     for (field, kind) in errors.errors() {
         let path = if prefix.is_empty() {
@@ -375,7 +390,9 @@ pub async fn finalize_problem(req: Request, next: Next) -> Response {
     if status.is_server_error() {
         match &report {
             Some(r) => tracing::error!(target: "gemba::error", error = %r.0, "request failed"),
-            None => tracing::error!(target: "gemba::error", "request failed without an error report"),
+            None => {
+                tracing::error!(target: "gemba::error", "request failed without an error report")
+            }
         }
     }
     problem.instance = Some(instance);
@@ -434,10 +451,18 @@ impl<T: Serialize> IntoResponse for AppJson<T> {
 }
 
 fn has_json_content_type(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -594,8 +619,14 @@ mod tests {
 
     #[test]
     fn json_errors_name_the_field() {
-        assert!(matches!(parse_json::<Body>(b"{"), Err(AppError::BadRequest(_))));
-        assert!(matches!(parse_json::<Body>(b"{} x"), Err(AppError::BadRequest(_))));
+        assert!(matches!(
+            parse_json::<Body>(b"{"),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(b"{} x"),
+            Err(AppError::BadRequest(_))
+        ));
         assert_eq!(
             fields(parse_json::<Body>(br#"{"name":"a"}"#).unwrap_err()),
             [("age".to_owned(), "required".to_owned())]
@@ -618,9 +649,15 @@ mod tests {
     fn json_content_types() {
         let mut h = HeaderMap::new();
         assert!(!has_json_content_type(&h));
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
         assert!(has_json_content_type(&h));
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/merge-patch+json"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/merge-patch+json"),
+        );
         assert!(has_json_content_type(&h));
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         assert!(!has_json_content_type(&h));

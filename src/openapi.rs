@@ -64,7 +64,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// Error responses shared by the operations (all `application/problem+json`).
 pub mod responses {
-    #![expect(dead_code, reason = "types exist only to describe responses in OpenAPI")]
+    #![expect(
+        dead_code,
+        reason = "types exist only to describe responses in OpenAPI"
+    )]
     use utoipa::ToResponse;
 
     use crate::error::Problem;

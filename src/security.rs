@@ -71,7 +71,9 @@ impl Passwords {
             let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
             let parsed = PasswordHash::new(&stored)
                 .map_err(|e| anyhow::anyhow!("stored password hash is unreadable: {e}"))?;
-            let ok = argon2().verify_password(pw.expose().as_bytes(), &parsed).is_ok();
+            let ok = argon2()
+                .verify_password(pw.expose().as_bytes(), &parsed)
+                .is_ok();
             Ok(ok && known)
         })
         .await
@@ -130,22 +132,30 @@ impl Tokens {
             typ: "access".into(),
             iss: ISSUER.into(),
         };
-        encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.encoding)
-            .context("signing an access token")
+        encode(
+            &Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )
+        .context("signing an access token")
     }
 
     /// The user id of a valid access token.
     pub fn verify_access(&self, token: &str) -> Result<i64, &'static str> {
-        let data = decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|e| {
-            match e.kind() {
+        let data =
+            decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|e| match e
+                .kind()
+            {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the access token has expired",
                 _ => "the access token is invalid",
-            }
-        })?;
+            })?;
         if data.claims.typ != "access" {
             return Err("the access token is invalid");
         }
-        data.claims.sub.parse().map_err(|_| "the access token is invalid")
+        data.claims
+            .sub
+            .parse()
+            .map_err(|_| "the access token is invalid")
     }
 }
 
@@ -212,8 +222,16 @@ mod tests {
         let p = Passwords::new(2);
         let h = p.hash(&Secret::new("correct horse")).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(p.verify(&Secret::new("correct horse"), Some(&h)).await.unwrap());
-        assert!(!p.verify(&Secret::new("wrong horse"), Some(&h)).await.unwrap());
+        assert!(
+            p.verify(&Secret::new("correct horse"), Some(&h))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.verify(&Secret::new("wrong horse"), Some(&h))
+                .await
+                .unwrap()
+        );
         assert!(!p.verify(&Secret::new("correct horse"), None).await.unwrap());
     }
 

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::extract::Request;
 use axum::response::Response;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -60,7 +60,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         axum::serve(
             self.listener,
             self.router
@@ -166,8 +169,8 @@ fn cors(settings: &Settings) -> CorsLayer {
 
 /// API responses carry personal data and tokens: never cache them.
 async fn no_store_for_api(req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/")
-        || req.headers().contains_key(header::AUTHORIZATION);
+    let api =
+        req.uri().path().starts_with("/api/") || req.headers().contains_key(header::AUTHORIZATION);
     let mut res = next.run(req).await;
     if api {
         res.headers_mut()

@@ -21,15 +21,24 @@ use crate::config::Settings;
 pub fn init(settings: &Settings) -> anyhow::Result<WorkerGuard> {
     let filter = EnvFilter::try_new(&settings.log)
         .with_context(|| format!("GEMBA_LOG: invalid filter `{}`", settings.log))?;
-    std::fs::create_dir_all(&settings.log_dir)
-        .with_context(|| format!("GEMBA_LOG_DIR: cannot create {}", settings.log_dir.display()))?;
+    std::fs::create_dir_all(&settings.log_dir).with_context(|| {
+        format!(
+            "GEMBA_LOG_DIR: cannot create {}",
+            settings.log_dir.display()
+        )
+    })?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("gemba")
         .filename_suffix("log")
         .max_log_files(settings.log_retention)
         .build(&settings.log_dir)
-        .with_context(|| format!("GEMBA_LOG_DIR: cannot write to {}", settings.log_dir.display()))?;
+        .with_context(|| {
+            format!(
+                "GEMBA_LOG_DIR: cannot write to {}",
+                settings.log_dir.display()
+            )
+        })?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     tracing_subscriber::registry()
         .with(filter)

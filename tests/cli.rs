@@ -34,7 +34,10 @@ fn start_server(dir: &Path, db_url: &str) -> (Child, String, std::thread::JoinHa
     let mut line = String::new();
     let addr = loop {
         line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve exited before listening");
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "serve exited before listening"
+        );
         if let Some(rest) = line.trim().strip_prefix("gemba listening on ") {
             break rest.to_owned();
         }
@@ -51,7 +54,11 @@ fn start_server(dir: &Path, db_url: &str) -> (Child, String, std::thread::JoinHa
 }
 
 fn terminate(child: &mut Child) {
-    let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
@@ -64,7 +71,16 @@ async fn operator_path_logs_everywhere_and_never_secrets() {
 
     // The first admin, password on stdin.
     let mut create = gemba(dir.path(), &db_url)
-        .args(["user", "create", "--email", "Boss@Factory.example", "--name", "공장장", "--role", "admin"])
+        .args([
+            "user",
+            "create",
+            "--email",
+            "Boss@Factory.example",
+            "--name",
+            "공장장",
+            "--role",
+            "admin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -72,8 +88,14 @@ async fn operator_path_logs_everywhere_and_never_secrets() {
         .unwrap();
     writeln!(create.stdin.take().unwrap(), "{PASSWORD}").unwrap();
     let out = create.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("created admin user boss@factory.example"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("created admin user boss@factory.example")
+    );
 
     let (mut child, addr, console) = start_server(dir.path(), &db_url);
     let client = reqwest::Client::new();
@@ -150,7 +172,11 @@ async fn migrate_then_bad_config_names_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     let db_url = common::fresh_database_url(dir.path()).await;
     let out = gemba(dir.path(), &db_url).arg("migrate").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Twice is fine.
     let out = gemba(dir.path(), &db_url).arg("migrate").output().unwrap();
     assert!(out.status.success());

@@ -391,7 +391,10 @@ mod tests {
 
     #[test]
     fn email_is_normalized_and_checked() {
-        assert_eq!(Email::parse("  Kim@Factory.Example ").unwrap().as_str(), "kim@factory.example");
+        assert_eq!(
+            Email::parse("  Kim@Factory.Example ").unwrap().as_str(),
+            "kim@factory.example"
+        );
         assert!(Email::parse("no-at-sign").is_err());
         assert!(Email::parse("a@b").is_err());
         let long = format!("{}@x.example", "a".repeat(250));
@@ -405,17 +408,26 @@ mod tests {
             denied: vec!["bad.factory.example".into()],
         };
         assert!(p.check(&Email::parse("a@factory.example").unwrap()).is_ok());
-        assert!(p.check(&Email::parse("a@kr.factory.example").unwrap()).is_ok());
+        assert!(
+            p.check(&Email::parse("a@kr.factory.example").unwrap())
+                .is_ok()
+        );
         assert_eq!(
-            p.check(&Email::parse("a@bad.factory.example").unwrap()).unwrap_err().code,
+            p.check(&Email::parse("a@bad.factory.example").unwrap())
+                .unwrap_err()
+                .code,
             "domain_denied"
         );
         assert_eq!(
-            p.check(&Email::parse("a@gmail.com").unwrap()).unwrap_err().code,
+            p.check(&Email::parse("a@gmail.com").unwrap())
+                .unwrap_err()
+                .code,
             "domain_not_allowed"
         );
         assert_eq!(
-            p.check(&Email::parse("a@notfactory.example").unwrap()).unwrap_err().code,
+            p.check(&Email::parse("a@notfactory.example").unwrap())
+                .unwrap_err()
+                .code,
             "domain_not_allowed"
         );
     }
@@ -423,7 +435,11 @@ mod tests {
     #[test]
     fn password_policy_follows_nist() {
         let e = Some("kim@factory.example");
-        let check = |pw: &str| Password::parse("password", &Secret::new(pw), e).map(|_| ()).map_err(|e| e.code);
+        let check = |pw: &str| {
+            Password::parse("password", &Secret::new(pw), e)
+                .map(|_| ())
+                .map_err(|e| e.code)
+        };
         assert_eq!(check("short"), Err("too_short".into()));
         assert_eq!(check(&"x".repeat(129)), Err("too_long".into()));
         assert_eq!(check("KIM@factory.example"), Err("same_as_email".into()));
@@ -437,7 +453,11 @@ mod tests {
 
     #[test]
     fn create_user_reports_every_field() {
-        let errs = codes(create("bad", " ", "short").parse(&EmailPolicy::default()).unwrap_err());
+        let errs = codes(
+            create("bad", " ", "short")
+                .parse(&EmailPolicy::default())
+                .unwrap_err(),
+        );
         assert_eq!(
             errs,
             [

@@ -44,9 +44,16 @@ pub async fn find_by_hash(
 
 /// Marks a live token spent. False when it was already spent or revoked,
 /// which includes losing a race against a concurrent use of the same token.
-pub async fn spend(conn: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn spend(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let res = RefreshTokens::update_many()
-        .col_expr(Column::UsedAt, Expr::value(DateTime::<chrono::FixedOffset>::from(now)))
+        .col_expr(
+            Column::UsedAt,
+            Expr::value(DateTime::<chrono::FixedOffset>::from(now)),
+        )
         .filter(Column::Id.eq(id))
         .filter(Column::UsedAt.is_null())
         .filter(Column::RevokedAt.is_null())
@@ -61,7 +68,10 @@ pub async fn revoke_family(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let res = RefreshTokens::update_many()
-        .col_expr(Column::RevokedAt, Expr::value(DateTime::<chrono::FixedOffset>::from(now)))
+        .col_expr(
+            Column::RevokedAt,
+            Expr::value(DateTime::<chrono::FixedOffset>::from(now)),
+        )
         .filter(Column::FamilyId.eq(family_id))
         .filter(Column::RevokedAt.is_null())
         .exec(conn)
@@ -75,7 +85,10 @@ pub async fn revoke_all_for_user(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let res = RefreshTokens::update_many()
-        .col_expr(Column::RevokedAt, Expr::value(DateTime::<chrono::FixedOffset>::from(now)))
+        .col_expr(
+            Column::RevokedAt,
+            Expr::value(DateTime::<chrono::FixedOffset>::from(now)),
+        )
         .filter(Column::UserId.eq(user_id))
         .filter(Column::RevokedAt.is_null())
         .exec(conn)

@@ -91,7 +91,10 @@ pub async fn credentials_by_id(
     conn: &impl ConnectionTrait,
     id: i64,
 ) -> Result<Option<Credentials>, DbErr> {
-    Ok(Users::find_by_id(id).one(conn).await?.map(Credentials::from))
+    Ok(Users::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Credentials::from))
 }
 
 /// One page of users ordered by id, fetching `limit + 1` rows to know if more follow.

@@ -50,16 +50,22 @@ impl<P: Policy> FromRequestParts<AppState> for Authenticated<P> {
         let value = parts
             .headers
             .get(header::AUTHORIZATION)
-            .ok_or(AppError::Unauthorized("this endpoint needs Authorization: Bearer <token>"))?;
+            .ok_or(AppError::Unauthorized(
+                "this endpoint needs Authorization: Bearer <token>",
+            ))?;
         let token = value
             .to_str()
             .ok()
             .and_then(|v| {
                 let (scheme, token) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then_some(token.trim())
             })
             .filter(|t| !t.is_empty())
-            .ok_or(AppError::Unauthorized("expected Authorization: Bearer <token>"))?;
+            .ok_or(AppError::Unauthorized(
+                "expected Authorization: Bearer <token>",
+            ))?;
         let user = services::auth::authenticate(state, token).await?;
         if !P::ROLES.contains(&user.role) {
             return Err(AppError::Forbidden("your role may not do this"));

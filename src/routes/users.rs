@@ -43,7 +43,11 @@ async fn create_user(
 ) -> AppResult<impl IntoResponse> {
     let user = services::users::create(&state, &auth.user, body).await?;
     let location = format!("/api/v1/users/{}", user.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(user)))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(user),
+    ))
 }
 
 /// List users, oldest first, a page at a time.
@@ -125,7 +129,10 @@ async fn delete_user(
     responses(
         (status = 200, description = "The caller", body = User),
         (status = 401, response = Unauthorized)))]
-async fn get_me(State(state): State<AppState>, auth: Authenticated<AnyRole>) -> AppResult<Json<User>> {
+async fn get_me(
+    State(state): State<AppState>,
+    auth: Authenticated<AnyRole>,
+) -> AppResult<Json<User>> {
     services::users::get(&state, auth.user.id).await.map(Json)
 }
 

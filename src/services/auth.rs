@@ -34,7 +34,14 @@ pub async fn login(
     let ip_key = client.map(|ip| format!("ip:{ip}"));
     let now = Utc::now().timestamp();
 
-    check_throttle(&state.db, &account_key, s.login_max_failures_per_account, window, now).await?;
+    check_throttle(
+        &state.db,
+        &account_key,
+        s.login_max_failures_per_account,
+        window,
+        now,
+    )
+    .await?;
     if let Some(ip_key) = &ip_key {
         check_throttle(&state.db, ip_key, s.login_max_failures_per_ip, window, now).await?;
     }
@@ -63,7 +70,14 @@ pub async fn login(
 
     let txn = begin_write(&state.db).await?;
     login_throttles::clear(&txn, &account_key).await?;
-    let pair = issue_pair(state, &txn, user.id, user.role, &uuid::Uuid::new_v4().to_string()).await?;
+    let pair = issue_pair(
+        state,
+        &txn,
+        user.id,
+        user.role,
+        &uuid::Uuid::new_v4().to_string(),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user.id = user.id, "login succeeded");
     Ok(pair)
@@ -79,7 +93,10 @@ async fn check_throttle(
     if let Some((failures, start)) = login_throttles::get(conn, key).await? {
         let ends = start + window;
         if failures >= max && ends > now {
-            tracing::warn!(throttle = key.split(':').next().unwrap_or(""), "login throttled");
+            tracing::warn!(
+                throttle = key.split(':').next().unwrap_or(""),
+                "login throttled"
+            );
             return Err(AppError::TooManyRequests {
                 retry_after_secs: (ends - now).max(1) as u64,
             });
@@ -130,7 +147,10 @@ pub async fn refresh(state: &AppState, token: &Secret) -> AppResult<TokenPair> {
     if row.used_at.is_some() || !refresh_tokens::spend(&txn, row.id, now).await? {
         refresh_tokens::revoke_family(&txn, &row.family_id, now).await?;
         txn.commit().await?;
-        tracing::warn!(user.id = row.user_id, "refresh token reused; its family is revoked");
+        tracing::warn!(
+            user.id = row.user_id,
+            "refresh token reused; its family is revoked"
+        );
         return Err(AppError::Unauthorized(BAD_REFRESH));
     }
     if row.expires_at.with_timezone(&Utc) <= now {
@@ -163,9 +183,17 @@ pub async fn logout(state: &AppState, token: &Secret) -> AppResult<()> {
 /// The caller behind an access token: the user must still exist and be
 /// active, and their current role (not the one in the token) applies.
 pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<CurrentUser> {
-    let id = state.tokens.verify_access(bearer).map_err(AppError::Unauthorized)?;
+    let id = state
+        .tokens
+        .verify_access(bearer)
+        .map_err(AppError::Unauthorized)?;
     match users::credentials_by_id(&state.db, id).await? {
-        Some(u) if u.is_active => Ok(CurrentUser { id: u.id, role: u.role }),
-        _ => Err(AppError::Unauthorized("the account no longer exists or is deactivated")),
+        Some(u) if u.is_active => Ok(CurrentUser {
+            id: u.id,
+            role: u.role,
+        }),
+        _ => Err(AppError::Unauthorized(
+            "the account no longer exists or is deactivated",
+        )),
     }
 }

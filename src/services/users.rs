@@ -27,7 +27,9 @@ fn email_taken(err: DbErr) -> AppError {
 pub async fn create(state: &AppState, actor: &CurrentUser, input: CreateUser) -> AppResult<User> {
     let new = input.parse(&state.email_policy)?;
     if !actor.role.may_manage(new.role) {
-        return Err(AppError::Forbidden("you may not create users with this role"));
+        return Err(AppError::Forbidden(
+            "you may not create users with this role",
+        ));
     }
     let hash = state.passwords.hash(new.password.secret()).await?;
     let txn = begin_write(&state.db).await?;
@@ -83,7 +85,9 @@ async fn apply_changes(
     let txn = begin_write(&state.db).await?;
     let target = users::find(&txn, id).await?.ok_or(AppError::NotFound)?;
     if !actor.role.may_manage(target.role) {
-        return Err(AppError::Forbidden("you may not change users with this role"));
+        return Err(AppError::Forbidden(
+            "you may not change users with this role",
+        ));
     }
     if let Some(role) = changes.role
         && !actor.role.may_manage(role)

@@ -50,7 +50,11 @@ async fn five_hundred_concurrent_mixed_requests_with_one_token() {
         if status.is_server_error() {
             server_errors += 1;
         }
-        let expected = if kind == "create" { StatusCode::CREATED } else { StatusCode::OK };
+        let expected = if kind == "create" {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         if status != expected {
             unexpected.push(format!("{kind}: {status}"));
         }

@@ -23,11 +23,13 @@ fn claims(sub: i64, exp_offset: i64) -> Value {
 async fn bad_input_table() {
     let app = spawn_app_with(|o| o.body_limit_bytes = Some(16 * 1024)).await;
     let (admin_id, admin) = app.user_with_token(Role::Admin).await;
-    let (_, refresh) = app.tokens(&{
-        let email = "other@factory.example";
-        app.seed_user(email, Role::Viewer).await;
-        email.to_owned()
-    }).await;
+    let (_, refresh) = app
+        .tokens(&{
+            let email = "other@factory.example";
+            app.seed_user(email, Role::Viewer).await;
+            email.to_owned()
+        })
+        .await;
     let users = "/api/v1/users";
     let valid = json!({"email": "new@factory.example", "name": "New", "role": "viewer", "password": "a good long password"});
 
@@ -41,7 +43,14 @@ async fn bad_input_table() {
         status: StatusCode,
         field: Option<(&'static str, &'static str)>,
     }
-    let case = |name, method, path: &str, token: Option<&str>, content_type, body: Option<Vec<u8>>, status, field| Case {
+    let case = |name,
+                method,
+                path: &str,
+                token: Option<&str>,
+                content_type,
+                body: Option<Vec<u8>>,
+                status,
+                field| Case {
         name,
         method,
         path: path.to_owned(),
@@ -53,9 +62,21 @@ async fn bad_input_table() {
     };
     let json_ct = Some("application/json");
     let a = Some(admin.as_str());
-    let expired = token_with(JWT_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS256, &claims(admin_id, -3600));
-    let forged = token_with(b"somebody-elses-secret-of-32-bytes!!", jsonwebtoken::Algorithm::HS256, &claims(admin_id, 600));
-    let hs512 = token_with(JWT_SECRET.as_bytes(), jsonwebtoken::Algorithm::HS512, &claims(admin_id, 600));
+    let expired = token_with(
+        JWT_SECRET.as_bytes(),
+        jsonwebtoken::Algorithm::HS256,
+        &claims(admin_id, -3600),
+    );
+    let forged = token_with(
+        b"somebody-elses-secret-of-32-bytes!!",
+        jsonwebtoken::Algorithm::HS256,
+        &claims(admin_id, 600),
+    );
+    let hs512 = token_with(
+        JWT_SECRET.as_bytes(),
+        jsonwebtoken::Algorithm::HS512,
+        &claims(admin_id, 600),
+    );
     let alg_none = format!(
         "{}.{}.",
         URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
@@ -98,7 +119,10 @@ async fn bad_input_table() {
     for c in cases {
         let mut rb = app.client.request(c.method.clone(), app.url(&c.path));
         if c.name == "not a bearer token" {
-            rb = rb.header("authorization", format!("Basic {}", URL_SAFE_NO_PAD.encode("a:b")));
+            rb = rb.header(
+                "authorization",
+                format!("Basic {}", URL_SAFE_NO_PAD.encode("a:b")),
+            );
         } else if let Some(t) = &c.token {
             rb = rb.bearer_auth(t);
         }
@@ -111,18 +135,32 @@ async fn bad_input_table() {
         let res = rb.send().await.unwrap();
         assert_eq!(res.status(), c.status, "case `{}`", c.name);
         if c.status == StatusCode::UNAUTHORIZED {
-            assert!(res.headers().contains_key("www-authenticate"), "case `{}`", c.name);
+            assert!(
+                res.headers().contains_key("www-authenticate"),
+                "case `{}`",
+                c.name
+            );
         }
         if c.status == StatusCode::METHOD_NOT_ALLOWED {
             assert!(res.headers().contains_key("allow"), "case `{}`", c.name);
         }
         let body = assert_problem(res, c.status).await;
         if let Some((field, code)) = c.field {
-            assert_eq!(field_codes(&body), [(field.to_owned(), code.to_owned())], "case `{}`", c.name);
+            assert_eq!(
+                field_codes(&body),
+                [(field.to_owned(), code.to_owned())],
+                "case `{}`",
+                c.name
+            );
         }
     }
     // None of the rejected creates left a row behind.
-    let page: Value = app.get("/api/v1/users", Some(&admin)).await.json().await.unwrap();
+    let page: Value = app
+        .get("/api/v1/users", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
 }
 
@@ -131,7 +169,8 @@ async fn chunked_oversized_body_is_413_too() {
     let app = spawn_app_with(|o| o.body_limit_bytes = Some(1024)).await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
     // A streamed body has no Content-Length; the limit still applies while reading.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..64).map(|_| Ok(vec![b' '; 256])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..64).map(|_| Ok(vec![b' '; 256])).collect();
     let body = reqwest::Body::wrap_stream(futures_util_stream(chunks));
     let res = app
         .client
@@ -162,7 +201,9 @@ async fn server_errors_say_nothing_internal() {
         .execute_unprepared("DROP TABLE refresh_tokens")
         .await
         .unwrap();
-    let res = app.login("nobody@factory.example", "whatever password").await;
+    let res = app
+        .login("nobody@factory.example", "whatever password")
+        .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let res = app.get("/api/v1/users/me", Some(&admin)).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -171,7 +212,14 @@ async fn server_errors_say_nothing_internal() {
     let res = app.login(email, crate::helpers::PASSWORD).await;
     let body = assert_problem(res, StatusCode::INTERNAL_SERVER_ERROR).await;
     let text = body.to_string().to_lowercase();
-    for leak in ["refresh_tokens", "sql", "table", "database", "sqlx", "relation"] {
+    for leak in [
+        "refresh_tokens",
+        "sql",
+        "table",
+        "database",
+        "sqlx",
+        "relation",
+    ] {
         assert!(!text.contains(leak), "5xx body leaks `{leak}`: {text}");
     }
 }

@@ -44,8 +44,16 @@ async fn metrics_count_requests_by_route_and_show_the_pool() {
     let res = app.get("/metrics", None).await;
     assert_eq!(res.status(), StatusCode::OK);
     let text = res.text().await.unwrap();
-    assert!(text.contains(r#"gemba_http_requests_total{method="GET",route="/health/live",status="200"} 1"#), "{text}");
-    assert!(text.contains(r#"route="/api/v1/users/{id}",status="401"} 1"#), "{text}");
+    assert!(
+        text.contains(
+            r#"gemba_http_requests_total{method="GET",route="/health/live",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="/api/v1/users/{id}",status="401"} 1"#),
+        "{text}"
+    );
     assert!(text.contains("gemba_http_request_duration_seconds_bucket"));
     assert!(text.contains("gemba_db_pool_connections_in_use"));
     assert!(text.contains("gemba_db_pool_connections_idle"));
@@ -95,7 +103,10 @@ async fn cors_allows_only_configured_origins() {
             .request(reqwest::Method::OPTIONS, app.url("/api/v1/users"))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization,content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
             .send()
     };
     let res = preflight("https://console.factory.example").await.unwrap();

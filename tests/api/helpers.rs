@@ -63,8 +63,18 @@ impl TestApp {
         self.request(Method::GET, path, token).send().await.unwrap()
     }
 
-    pub async fn send_json(&self, method: Method, path: &str, token: Option<&str>, body: &Value) -> Response {
-        self.request(method, path, token).json(body).send().await.unwrap()
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        self.request(method, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
@@ -88,8 +98,12 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post_json("/api/v1/auth/login", None, &json!({"email": email, "password": password}))
-            .await
+        self.post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     /// Logs in and returns (access token, refresh token).
@@ -124,11 +138,19 @@ pub async fn assert_problem(res: Response, status: StatusCode) -> Value {
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
     assert_eq!(ct, "application/problem+json", "content type for {status}");
-    let request_id = res.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned());
     let path = res.url().path().to_owned();
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], status.as_u16());
-    assert!(body["type"].as_str().unwrap().starts_with("urn:gemba:problem:"));
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:gemba:problem:")
+    );
     assert!(body["title"].is_string());
     assert!(body["detail"].is_string());
     assert_eq!(body["instance"], path);

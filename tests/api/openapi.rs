@@ -28,7 +28,10 @@ fn every_operation_is_documented_with_errors_and_security() {
             let id = op["operationId"].as_str().unwrap_or_default();
             assert!(!id.is_empty(), "{method} {path} has an operation id");
             let responses = op["responses"].as_object().unwrap();
-            assert!(responses.keys().any(|s| s.starts_with('2')), "{id} documents success");
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{id} documents success"
+            );
             let needs_auth = path.starts_with("/api/v1/users");
             if needs_auth {
                 assert!(op["security"].is_array(), "{id} declares security");

@@ -28,16 +28,44 @@ fn matrix() -> Vec<(Method, &'static str, [u16; 5])> {
         (Method::POST, "/api/v1/users", [201, 201, 403, 403, 401]),
         (Method::GET, "/api/v1/users", [200, 200, 403, 403, 401]),
         (Method::GET, "/api/v1/users/{id}", [200, 200, 403, 403, 401]),
-        (Method::PATCH, "/api/v1/users/{id}", [200, 200, 403, 403, 401]),
-        (Method::DELETE, "/api/v1/users/{id}", [204, 204, 403, 403, 401]),
+        (
+            Method::PATCH,
+            "/api/v1/users/{id}",
+            [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/users/{id}",
+            [204, 204, 403, 403, 401],
+        ),
         (Method::GET, "/api/v1/users/me", [200, 200, 200, 200, 401]),
         (Method::PATCH, "/api/v1/users/me", [200, 200, 200, 200, 401]),
         // A wrong current password keeps the callers' passwords intact.
-        (Method::PUT, "/api/v1/users/me/password", [422, 422, 422, 422, 401]),
-        (Method::POST, "/api/v1/auth/login", [401, 401, 401, 401, 401]),
-        (Method::POST, "/api/v1/auth/token", [401, 401, 401, 401, 401]),
-        (Method::POST, "/api/v1/auth/refresh", [401, 401, 401, 401, 401]),
-        (Method::POST, "/api/v1/auth/logout", [204, 204, 204, 204, 204]),
+        (
+            Method::PUT,
+            "/api/v1/users/me/password",
+            [422, 422, 422, 422, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/login",
+            [401, 401, 401, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/token",
+            [401, 401, 401, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/refresh",
+            [401, 401, 401, 401, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/logout",
+            [204, 204, 204, 204, 204],
+        ),
         (Method::GET, "/health/live", [200, 200, 200, 200, 200]),
         (Method::GET, "/health/ready", [200, 200, 200, 200, 200]),
         (Method::GET, "/metrics", [200, 200, 200, 200, 200]),
@@ -62,9 +90,16 @@ async fn call(app: &TestApp, method: &Method, route: &str, token: Option<&str>) 
                 "email": format!("new-{}@factory.example", uuid::Uuid::new_v4().simple()),
                 "name": "New", "role": "viewer", "password": "a good long password"})),
             (Method::PATCH, _) => rb(path).json(&json!({"name": "Me"})),
-            (Method::PUT, _) => rb(path).json(&json!({"current_password": "not my password", "new_password": "another good one"})),
-            (Method::POST, "/api/v1/auth/login") => rb(path).json(&json!({"email": nobody(), "password": "wrong password"})),
-            (Method::POST, "/api/v1/auth/token") => rb(path).form(&[("username", nobody().as_str()), ("password", "wrong password")]),
+            (Method::PUT, _) => rb(path).json(
+                &json!({"current_password": "not my password", "new_password": "another good one"}),
+            ),
+            (Method::POST, "/api/v1/auth/login") => {
+                rb(path).json(&json!({"email": nobody(), "password": "wrong password"}))
+            }
+            (Method::POST, "/api/v1/auth/token") => rb(path).form(&[
+                ("username", nobody().as_str()),
+                ("password", "wrong password"),
+            ]),
             (Method::POST, _) => rb(path).json(&json!({"refresh_token": "not-a-token"})),
             _ => rb(path),
         }
@@ -87,7 +122,10 @@ async fn role_matrix_covers_every_route() {
         for (i, caller) in CALLERS.iter().enumerate() {
             let got = call(&app, &method, route, tokens[i].as_deref()).await;
             if got.as_u16() != expected[i] {
-                failures.push(format!("{method} {route} as {caller:?}: expected {}, got {got}", expected[i]));
+                failures.push(format!(
+                    "{method} {route} as {caller:?}: expected {}, got {got}",
+                    expected[i]
+                ));
             }
         }
     }
@@ -101,7 +139,10 @@ async fn role_matrix_covers_every_route() {
             documented.insert(format!("{} {path}", method.to_uppercase()));
         }
     }
-    let tested: BTreeSet<String> = matrix().iter().map(|(m, r, _)| format!("{m} {r}")).collect();
+    let tested: BTreeSet<String> = matrix()
+        .iter()
+        .map(|(m, r, _)| format!("{m} {r}"))
+        .collect();
     assert_eq!(documented, tested);
 }
 
@@ -121,6 +162,11 @@ async fn spawn_app_is_isolated() {
     let b = spawn_app().await;
     a.seed_user("only-in-a@factory.example", Role::Viewer).await;
     let admin_b = b.admin_token().await;
-    let page: Value = b.get("/api/v1/users", Some(&admin_b)).await.json().await.unwrap();
+    let page: Value = b
+        .get("/api/v1/users", Some(&admin_b))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }

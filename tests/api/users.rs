@@ -12,7 +12,13 @@ fn new_user(email: &str, role: &str) -> Value {
 async fn create_user_returns_201_location_and_no_password() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let res = app.post_json("/api/v1/users", Some(&admin), &new_user("Park@Factory.Example", "inspector")).await;
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &new_user("Park@Factory.Example", "inspector"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let raw = res.text().await.unwrap();
@@ -27,16 +33,33 @@ async fn create_user_returns_201_location_and_no_password() {
     // Readable at its Location, and the new user can log in.
     let res = app.get(&location, Some(&admin)).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(app.login("park@factory.example", "공장 점검 비밀번호").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("park@factory.example", "공장 점검 비밀번호")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn duplicate_email_is_409_whatever_the_case() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let res = app.post_json("/api/v1/users", Some(&admin), &new_user("park@factory.example", "viewer")).await;
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &new_user("park@factory.example", "viewer"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let res = app.post_json("/api/v1/users", Some(&admin), &new_user("PARK@factory.example", "viewer")).await;
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &new_user("PARK@factory.example", "viewer"),
+        )
+        .await;
     let body = assert_problem(res, StatusCode::CONFLICT).await;
     assert!(body["detail"].as_str().unwrap().contains("e-mail"));
 }
@@ -45,7 +68,8 @@ async fn duplicate_email_is_409_whatever_the_case() {
 async fn every_invalid_field_is_reported_at_once() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let body = json!({"email": "not-an-email", "name": "  ", "role": "viewer", "password": "short"});
+    let body =
+        json!({"email": "not-an-email", "name": "  ", "role": "viewer", "password": "short"});
     let res = app.post_json("/api/v1/users", Some(&admin), &body).await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
@@ -57,17 +81,45 @@ async fn every_invalid_field_is_reported_at_once() {
         ]
     );
     let cases = [
-        (json!({"email": "a@factory.example", "name": "A", "role": "viewer", "password": "a@factory.example"}), "password", "same_as_email"),
-        (json!({"email": "a@factory.example", "name": "A", "role": "viewer", "password": "Password123"}), "password", "common_password"),
-        (json!({"email": "a@factory.example", "name": "A", "role": "viewer", "password": "x".repeat(129)}), "password", "too_long"),
-        (json!({"email": "a@factory.example", "name": "A".repeat(101), "role": "viewer", "password": PASSWORD}), "name", "length"),
-        (json!({"email": format!("{}@factory.example", "a".repeat(250)), "name": "A", "role": "viewer", "password": PASSWORD}), "email", "too_long"),
-        (json!({"email": "a@factory.example", "name": "A", "role": "owner", "password": PASSWORD}), "role", "invalid_type"),
+        (
+            json!({"email": "a@factory.example", "name": "A", "role": "viewer", "password": "a@factory.example"}),
+            "password",
+            "same_as_email",
+        ),
+        (
+            json!({"email": "a@factory.example", "name": "A", "role": "viewer", "password": "Password123"}),
+            "password",
+            "common_password",
+        ),
+        (
+            json!({"email": "a@factory.example", "name": "A", "role": "viewer", "password": "x".repeat(129)}),
+            "password",
+            "too_long",
+        ),
+        (
+            json!({"email": "a@factory.example", "name": "A".repeat(101), "role": "viewer", "password": PASSWORD}),
+            "name",
+            "length",
+        ),
+        (
+            json!({"email": format!("{}@factory.example", "a".repeat(250)), "name": "A", "role": "viewer", "password": PASSWORD}),
+            "email",
+            "too_long",
+        ),
+        (
+            json!({"email": "a@factory.example", "name": "A", "role": "owner", "password": PASSWORD}),
+            "role",
+            "invalid_type",
+        ),
     ];
     for (body, field, code) in cases {
         let res = app.post_json("/api/v1/users", Some(&admin), &body).await;
         let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert_eq!(field_codes(&problem), [(field.to_owned(), code.to_owned())], "{body}");
+        assert_eq!(
+            field_codes(&problem),
+            [(field.to_owned(), code.to_owned())],
+            "{body}"
+        );
     }
     // Nothing was written by any of them.
     let res = app.get("/api/v1/users", Some(&admin)).await;
@@ -83,14 +135,43 @@ async fn email_domain_policy_from_config() {
     })
     .await;
     let admin = app.admin_token().await;
-    let res = app.post_json("/api/v1/users", Some(&admin), &new_user("a@gmail.com", "viewer")).await;
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &new_user("a@gmail.com", "viewer"),
+        )
+        .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(field_codes(&body), [("email".to_owned(), "domain_not_allowed".to_owned())]);
-    let res = app.post_json("/api/v1/users", Some(&admin), &new_user("b@contractor.factory.example", "viewer")).await;
+    assert_eq!(
+        field_codes(&body),
+        [("email".to_owned(), "domain_not_allowed".to_owned())]
+    );
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &new_user("b@contractor.factory.example", "viewer"),
+        )
+        .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(field_codes(&body), [("email".to_owned(), "domain_denied".to_owned())]);
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("contractor.factory.example"));
-    let res = app.post_json("/api/v1/users", Some(&admin), &new_user("c@kr.factory.example", "viewer")).await;
+    assert_eq!(
+        field_codes(&body),
+        [("email".to_owned(), "domain_denied".to_owned())]
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("contractor.factory.example")
+    );
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &new_user("c@kr.factory.example", "viewer"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
 }
 
@@ -98,10 +179,22 @@ async fn email_domain_policy_from_config() {
 async fn managers_create_only_floor_roles() {
     let app = spawn_app().await;
     let (_, manager) = app.user_with_token(Role::Manager).await;
-    let res = app.post_json("/api/v1/users", Some(&manager), &new_user("i@factory.example", "inspector")).await;
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(&manager),
+            &new_user("i@factory.example", "inspector"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     for role in ["admin", "manager"] {
-        let res = app.post_json("/api/v1/users", Some(&manager), &new_user(&format!("{role}@factory.example"), role)).await;
+        let res = app
+            .post_json(
+                "/api/v1/users",
+                Some(&manager),
+                &new_user(&format!("{role}@factory.example"), role),
+            )
+            .await;
         assert_problem(res, StatusCode::FORBIDDEN).await;
     }
 }
@@ -111,7 +204,8 @@ async fn list_pages_and_filters() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     for i in 0..5 {
-        app.seed_user(&format!("i{i}@factory.example"), Role::Inspector).await;
+        app.seed_user(&format!("i{i}@factory.example"), Role::Inspector)
+            .await;
     }
     app.seed_user("v@factory.example", Role::Viewer).await;
     let mut seen = Vec::new();
@@ -127,8 +221,18 @@ async fn list_pages_and_filters() {
             None => break,
         }
     }
-    assert_eq!(seen, (0..5).map(|i| format!("i{i}@factory.example")).collect::<Vec<_>>());
-    let page: Value = app.get("/api/v1/users?active=false", Some(&admin)).await.json().await.unwrap();
+    assert_eq!(
+        seen,
+        (0..5)
+            .map(|i| format!("i{i}@factory.example"))
+            .collect::<Vec<_>>()
+    );
+    let page: Value = app
+        .get("/api/v1/users?active=false", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 0);
     let res = app.get("/api/v1/users?limit=0", Some(&admin)).await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -142,19 +246,44 @@ async fn patch_and_delete_users() {
     let admin = app.admin_token().await;
     let id = app.seed_user("kim@factory.example", Role::Inspector).await;
     let path = format!("/api/v1/users/{id}");
-    let res = app.send_json(Method::PATCH, &path, Some(&admin), &json!({"name": "김민준", "role": "manager"})).await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            &json!({"name": "김민준", "role": "manager"}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let user: Value = res.json().await.unwrap();
     assert_eq!(user["name"], "김민준");
     assert_eq!(user["role"], "manager");
     // Email uniqueness holds on update too.
     app.seed_user("lee@factory.example", Role::Viewer).await;
-    let res = app.send_json(Method::PATCH, &path, Some(&admin), &json!({"email": "LEE@factory.example"})).await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            &json!({"email": "LEE@factory.example"}),
+        )
+        .await;
     assert_problem(res, StatusCode::CONFLICT).await;
-    let res = app.send_json(Method::PATCH, "/api/v1/users/999999", Some(&admin), &json!({"name": "x"})).await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            "/api/v1/users/999999",
+            Some(&admin),
+            &json!({"name": "x"}),
+        )
+        .await;
     assert_problem(res, StatusCode::NOT_FOUND).await;
     // Delete deactivates; the user stays readable.
-    let res = app.request(Method::DELETE, &path, Some(&admin)).send().await.unwrap();
+    let res = app
+        .request(Method::DELETE, &path, Some(&admin))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let user: Value = app.get(&path, Some(&admin)).await.json().await.unwrap();
     assert_eq!(user["is_active"], false);
@@ -164,9 +293,20 @@ async fn patch_and_delete_users() {
 async fn the_last_admin_cannot_be_removed() {
     let app = spawn_app().await;
     let (id, admin) = app.user_with_token(Role::Admin).await;
-    let res = app.request(Method::DELETE, &format!("/api/v1/users/{id}"), Some(&admin)).send().await.unwrap();
+    let res = app
+        .request(Method::DELETE, &format!("/api/v1/users/{id}"), Some(&admin))
+        .send()
+        .await
+        .unwrap();
     assert_problem(res, StatusCode::CONFLICT).await;
-    let res = app.send_json(Method::PATCH, &format!("/api/v1/users/{id}"), Some(&admin), &json!({"role": "viewer"})).await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(&admin),
+            &json!({"role": "viewer"}),
+        )
+        .await;
     assert_problem(res, StatusCode::CONFLICT).await;
 }
 
@@ -175,10 +315,24 @@ async fn managers_cannot_touch_admins() {
     let app = spawn_app().await;
     let admin_id = app.seed_user("root@factory.example", Role::Admin).await;
     let (_, manager) = app.user_with_token(Role::Manager).await;
-    let res = app.send_json(Method::PATCH, &format!("/api/v1/users/{admin_id}"), Some(&manager), &json!({"name": "x"})).await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{admin_id}"),
+            Some(&manager),
+            &json!({"name": "x"}),
+        )
+        .await;
     assert_problem(res, StatusCode::FORBIDDEN).await;
     let inspector = app.seed_user("i@factory.example", Role::Inspector).await;
-    let res = app.send_json(Method::PATCH, &format!("/api/v1/users/{inspector}"), Some(&manager), &json!({"role": "admin"})).await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{inspector}"),
+            Some(&manager),
+            &json!({"role": "admin"}),
+        )
+        .await;
     assert_problem(res, StatusCode::FORBIDDEN).await;
 }
 
@@ -187,26 +341,85 @@ async fn me_and_password_change() {
     let app = spawn_app().await;
     app.seed_user("kim@factory.example", Role::Inspector).await;
     let (token, refresh) = app.tokens("kim@factory.example").await;
-    let res = app.send_json(Method::PATCH, "/api/v1/users/me", Some(&token), &json!({"name": "김 반장"})).await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            "/api/v1/users/me",
+            Some(&token),
+            &json!({"name": "김 반장"}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["name"], "김 반장");
     // Users cannot raise their own role through /me.
-    let res = app.send_json(Method::PATCH, "/api/v1/users/me", Some(&token), &json!({"role": "admin"})).await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            "/api/v1/users/me",
+            Some(&token),
+            &json!({"role": "admin"}),
+        )
+        .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(field_codes(&body), [("role".to_owned(), "unknown_field".to_owned())]);
+    assert_eq!(
+        field_codes(&body),
+        [("role".to_owned(), "unknown_field".to_owned())]
+    );
 
-    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
-    let res = app.send_json(Method::PUT, "/api/v1/users/me/password", Some(&token), &change("wrong one!", "a brand new secret")).await;
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let res = app
+        .send_json(
+            Method::PUT,
+            "/api/v1/users/me/password",
+            Some(&token),
+            &change("wrong one!", "a brand new secret"),
+        )
+        .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(field_codes(&body), [("current_password".to_owned(), "incorrect".to_owned())]);
-    let res = app.send_json(Method::PUT, "/api/v1/users/me/password", Some(&token), &change(PASSWORD, "short")).await;
+    assert_eq!(
+        field_codes(&body),
+        [("current_password".to_owned(), "incorrect".to_owned())]
+    );
+    let res = app
+        .send_json(
+            Method::PUT,
+            "/api/v1/users/me/password",
+            Some(&token),
+            &change(PASSWORD, "short"),
+        )
+        .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(field_codes(&body), [("new_password".to_owned(), "too_short".to_owned())]);
-    let res = app.send_json(Method::PUT, "/api/v1/users/me/password", Some(&token), &change(PASSWORD, "a brand new secret")).await;
+    assert_eq!(
+        field_codes(&body),
+        [("new_password".to_owned(), "too_short".to_owned())]
+    );
+    let res = app
+        .send_json(
+            Method::PUT,
+            "/api/v1/users/me/password",
+            Some(&token),
+            &change(PASSWORD, "a brand new secret"),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.login("kim@factory.example", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.login("kim@factory.example", "a brand new secret").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("kim@factory.example", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("kim@factory.example", "a brand new secret")
+            .await
+            .status(),
+        StatusCode::OK
+    );
     // Other sessions ended.
-    let res = app.post_json("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh})).await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh}),
+        )
+        .await;
     assert_problem(res, StatusCode::UNAUTHORIZED).await;
 }

@@ -45,8 +45,14 @@ async fn probe(client: &reqwest::Client, url: &str, n: usize, pause: Duration) -
 
 #[tokio::main]
 async fn main() {
-    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
-    let logins: usize = std::env::var("BENCH_LOGINS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let logins: usize = std::env::var("BENCH_LOGINS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     let dir = tempfile::tempdir().unwrap();
     let cmd = |args: &[&str]| {
         let mut c = Command::new(BIN);
@@ -57,15 +63,26 @@ async fn main() {
             .env("GEMBA_LOGIN_MAX_FAILURES_PER_IP", "1000000");
         c
     };
-    let mut create = cmd(&["user", "create", "--email", "bench@factory.example", "--role", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut create = cmd(&[
+        "user",
+        "create",
+        "--email",
+        "bench@factory.example",
+        "--role",
+        "admin",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .spawn()
+    .unwrap();
     writeln!(create.stdin.take().unwrap(), "{PASSWORD}").unwrap();
     assert!(create.wait().unwrap().success());
 
-    let mut server = cmd(&["serve"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut server = cmd(&["serve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut stdout = BufReader::new(server.stdout.take().unwrap());
     let mut line = String::new();
     let base = loop {
@@ -110,19 +127,27 @@ async fn main() {
     while started.elapsed() < Duration::from_secs(seconds) {
         loaded.extend(probe(&client, &health, 50, Duration::from_millis(5)).await);
     }
-    let logins_per_s = (done.load(Ordering::Relaxed) - before) as f64 / started.elapsed().as_secs_f64();
+    let logins_per_s =
+        (done.load(Ordering::Relaxed) - before) as f64 / started.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);
     for w in workers {
         w.await.unwrap();
     }
     loaded.sort();
     let rss = peak_rss_mib(server.id());
-    Command::new("kill").arg("-TERM").arg(server.id().to_string()).status().unwrap();
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
     server.wait().unwrap();
 
     println!("| GET /health/live | samples | p50 ms | p99 ms | max ms |");
     println!("|---|---:|---:|---:|---:|");
-    for (name, v) in [("idle", &idle), (&*format!("{logins} logins hashing"), &loaded)] {
+    for (name, v) in [
+        ("idle", &idle),
+        (&*format!("{logins} logins hashing"), &loaded),
+    ] {
         println!(
             "| {name} | {} | {:.2} | {:.2} | {:.2} |",
             v.len(),
@@ -131,5 +156,7 @@ async fn main() {
             v.last().unwrap().as_secs_f64() * 1000.0
         );
     }
-    println!("\nlogins completed: {logins_per_s:.1}/s with {logins} concurrent; server peak RSS {rss:.1} MiB");
+    println!(
+        "\nlogins completed: {logins_per_s:.1}/s with {logins} concurrent; server peak RSS {rss:.1} MiB"
+    );
 }

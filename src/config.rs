@@ -80,7 +80,7 @@ pub struct SettingsOverrides {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     #[arg(long, env = "GEMBA_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<bool>,
-    /// Password hashes computed at once; more wait (each takes 19 MiB).
+    /// Threads hashing passwords (each needs 19 MiB while hashing); more work waits.
     #[arg(long, env = "GEMBA_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
 }

@@ -13,7 +13,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 
 use crate::domain::auth::Secret;
 use crate::domain::user::Role;
@@ -33,40 +32,73 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
-/// Hashes and verifies passwords on the blocking pool, at most `permits` at
-/// once: each hash holds 19 MiB, so a login flood queues instead of
-/// exhausting memory, and the async workers keep serving other requests.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords on a small pool of dedicated threads, so
+/// the async workers keep serving other requests while Argon2 runs. The
+/// pool is fixed: each hash needs 19 MiB, and a fixed set of threads reuses
+/// that memory instead of a login flood growing the heap (with the blocking
+/// pool, every new thread kept its own 19 MiB arena). Extra work queues.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    jobs: std::sync::mpsc::Sender<Job>,
 }
 
 impl Passwords {
-    pub fn new(concurrency: usize) -> Self {
-        Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+    pub fn new(threads: usize) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("gemba-hash-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // every sender is gone
+                        }
+                    }
+                })
+                .expect("spawning a password hashing thread");
         }
+        Self { jobs }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| anyhow::anyhow!("the password hashing pool has stopped"))?;
+        rx.await.context("a password hashing thread failed")
     }
 
     pub async fn hash(&self, password: &Secret) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
         let pw = password.clone();
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             argon2()
                 .hash_password(pw.expose().as_bytes())
                 .map(|h| h.to_string())
                 .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
         })
-        .await
-        .context("hashing task failed")?
+        .await?
     }
 
     /// Verifies against `hash`, or against a dummy hash when there is none.
     pub async fn verify(&self, password: &Secret, hash: Option<&str>) -> anyhow::Result<bool> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
         let pw = password.clone();
         let stored = hash.map(str::to_owned);
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             let known = stored.is_some();
             let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
             let parsed = PasswordHash::new(&stored)
@@ -76,8 +108,7 @@ impl Passwords {
                 .is_ok();
             Ok(ok && known)
         })
-        .await
-        .context("verification task failed")?
+        .await?
     }
 }
 

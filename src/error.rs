@@ -276,12 +276,31 @@ pub fn db_unavailable(err: &DbErr) -> bool {
     }
 }
 
+/// The portable classification of a constraint violation. Adds what SeaORM
+/// does not map: SQLite reports a parent row kept by `ON DELETE RESTRICT` as
+/// code 1811 (SQLITE_CONSTRAINT_TRIGGER), not 787.
+pub fn sql_err(err: &DbErr) -> Option<SqlErr> {
+    if let Some(e) = err.sql_err() {
+        return Some(e);
+    }
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = err
+        && let sea_orm::sqlx::Error::Database(db) = e.as_ref()
+        && db.code().as_deref() == Some("1811")
+        && db.message().contains("FOREIGN KEY")
+    {
+        return Some(SqlErr::ForeignKeyConstraintViolation(
+            db.message().to_owned(),
+        ));
+    }
+    None
+}
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         if let DbErr::RecordNotFound(_) = err {
             return Self::NotFound;
         }
-        if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+        if let Some(SqlErr::UniqueConstraintViolation(_)) = sql_err(&err) {
             return Self::Conflict("a resource with the same unique value already exists".into());
         }
         if db_unavailable(&err) {

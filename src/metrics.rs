@@ -30,6 +30,8 @@ struct RouteLabels {
 
 pub struct Metrics {
     registry: Registry,
+    db_statements: Counter,
+    db_statement_seconds: Histogram,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pool_in_use: Gauge,
@@ -47,6 +49,18 @@ impl Default for Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(
             latency_histogram as fn() -> Histogram,
+        );
+        let db_statements = Counter::default();
+        let db_statement_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
+        registry.register(
+            "db_statements",
+            "SQL statements executed",
+            db_statements.clone(),
+        );
+        registry.register(
+            "db_statement_duration_seconds",
+            "Time SQL statements took",
+            db_statement_seconds.clone(),
         );
         let pool_in_use = Gauge::default();
         let pool_idle = Gauge::default();
@@ -68,6 +82,8 @@ impl Default for Metrics {
         );
         Self {
             registry,
+            db_statements,
+            db_statement_seconds,
             requests,
             latency,
             pool_in_use,
@@ -77,6 +93,17 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Called by the database layer after every SQL statement.
+    pub fn observe_statement(&self, elapsed: std::time::Duration) {
+        self.db_statements.inc();
+        self.db_statement_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// SQL statements executed so far by this process.
+    pub fn db_statements(&self) -> u64 {
+        self.db_statements.get()
+    }
+
     /// The text exposition, with the pool gauges read now.
     pub fn render(&self, db: &DatabaseConnection) -> String {
         let (size, idle) = pool_stats(db);

@@ -28,6 +28,10 @@ use crate::error::{FieldError, Problem};
     tags(
         (name = "auth", description = "Logging in and out, token refresh"),
         (name = "users", description = "User accounts"),
+        (name = "countries", description = "ISO 3166-1 reference data"),
+        (name = "sites", description = "Factories and their members"),
+        (name = "equipment", description = "Machines inspected at a site"),
+        (name = "audit", description = "Who changed what"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

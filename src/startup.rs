@@ -79,8 +79,11 @@ impl Application {
 
 /// Everything a handler needs, ready: database migrated, keys loaded.
 pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
-    let db = db::connect(&settings).await?;
+    let mut db = db::connect(&settings).await?;
     db::migrate(&db).await?;
+    let metrics = Arc::new(Metrics::default());
+    let observer = metrics.clone();
+    db.set_metric_callback(move |info| observer.observe_statement(info.elapsed));
     let secret = load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
     Ok(AppState {
         db,
@@ -94,7 +97,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
             allowed: settings.email_allowed_domains.clone(),
             denied: settings.email_denied_domains.clone(),
         }),
-        metrics: Arc::new(Metrics::default()),
+        metrics,
         settings: Arc::new(settings),
     })
 }

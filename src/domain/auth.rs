@@ -10,6 +10,38 @@ use super::user::Role;
 pub struct CurrentUser {
     pub id: i64,
     pub role: Role,
+    /// Sites the user is a member of (admins see every site regardless).
+    pub site_ids: Vec<i64>,
+    /// The request's `X-Request-Id`, recorded with the changes it makes.
+    pub request_id: Option<String>,
+}
+
+impl CurrentUser {
+    /// The command line: an admin without a user row.
+    pub fn system() -> Self {
+        Self {
+            id: 0,
+            role: Role::Admin,
+            site_ids: Vec::new(),
+            request_id: None,
+        }
+    }
+
+    /// The user id to record as the actor of a change (none for the CLI).
+    pub fn actor_id(&self) -> Option<i64> {
+        (self.id != 0).then_some(self.id)
+    }
+
+    /// Whether objects of this site exist for the caller. Outside their
+    /// sites, everything is 404.
+    pub fn sees_site(&self, site_id: i64) -> bool {
+        self.role == Role::Admin || self.site_ids.contains(&site_id)
+    }
+
+    /// The sites a list is restricted to: `None` for admins (all sites).
+    pub fn site_scope(&self) -> Option<&[i64]> {
+        (self.role != Role::Admin).then_some(self.site_ids.as_slice())
+    }
 }
 
 /// A secret string (password, token) that never prints.

@@ -1,6 +1,10 @@
 //! Domain types: what gemba's resources are, as validated values. Nothing
 //! here knows HTTP or SQL.
 
+pub mod audit;
 pub mod auth;
+pub mod country;
+pub mod equipment;
 pub mod page;
+pub mod site;
 pub mod user;

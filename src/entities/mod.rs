@@ -2,6 +2,10 @@
 //! from the migrated schema. Not edited by hand beyond that shape; only
 //! repositories use them.
 
+pub mod audit_events;
+pub mod equipment;
 pub mod login_throttles;
 pub mod refresh_tokens;
+pub mod site_members;
+pub mod sites;
 pub mod users;

@@ -19,6 +19,14 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::refresh_tokens::Entity")]
     RefreshTokens,
+    #[sea_orm(has_many = "super::site_members::Entity")]
+    SiteMembers,
+}
+
+impl Related<super::site_members::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::SiteMembers.def()
+    }
 }
 
 impl Related<super::refresh_tokens::Entity> for Entity {

@@ -2,6 +2,9 @@
 //! Functions take `&impl ConnectionTrait` so a service passes the pool or its
 //! transaction, and return the ORM's `DbErr`.
 
+pub mod audit;
+pub mod equipment;
 pub mod login_throttles;
 pub mod refresh_tokens;
+pub mod sites;
 pub mod users;

@@ -97,6 +97,21 @@ pub async fn credentials_by_id(
         .map(Credentials::from))
 }
 
+/// The user and the ids of their sites, in one joined query.
+pub async fn with_sites(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<(Credentials, Vec<i64>)>, DbErr> {
+    let rows = Users::find_by_id(id)
+        .find_with_related(crate::entities::site_members::Entity)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().next().map(|(user, members)| {
+        let sites = members.into_iter().map(|m| m.site_id).collect();
+        (Credentials::from(user), sites)
+    }))
+}
+
 /// One page of users ordered by id, fetching `limit + 1` rows to know if more follow.
 pub async fn list(
     conn: &impl ConnectionTrait,

@@ -66,7 +66,12 @@ impl<P: Policy> FromRequestParts<AppState> for Authenticated<P> {
             .ok_or(AppError::Unauthorized(
                 "expected Authorization: Bearer <token>",
             ))?;
-        let user = services::auth::authenticate(state, token).await?;
+        let request_id = parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let user = services::auth::authenticate(state, token, request_id).await?;
         if !P::ROLES.contains(&user.role) {
             return Err(AppError::Forbidden("your role may not do this"));
         }

@@ -1,9 +1,13 @@
 //! HTTP routes: one file per resource. Handlers extract, authorize, call one
 //! service function and shape the response. No SeaORM here.
 
+pub mod audit;
 pub mod auth;
+pub mod countries;
+pub mod equipment;
 pub mod extract;
 pub mod health;
+pub mod sites;
 pub mod users;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -16,7 +20,11 @@ pub fn api() -> OpenApiRouter<AppState> {
     use utoipa::OpenApi;
     let v1 = OpenApiRouter::new()
         .merge(auth::router())
-        .merge(users::router());
+        .merge(users::router())
+        .merge(countries::router())
+        .merge(sites::router())
+        .merge(equipment::router())
+        .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .merge(health::router())

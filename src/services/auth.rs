@@ -181,16 +181,23 @@ pub async fn logout(state: &AppState, token: &Secret) -> AppResult<()> {
 }
 
 /// The caller behind an access token: the user must still exist and be
-/// active, and their current role (not the one in the token) applies.
-pub async fn authenticate(state: &AppState, bearer: &str) -> AppResult<CurrentUser> {
+/// active, and their current role (not the one in the token) applies. One
+/// SQL statement: the user joined with their site memberships.
+pub async fn authenticate(
+    state: &AppState,
+    bearer: &str,
+    request_id: Option<String>,
+) -> AppResult<CurrentUser> {
     let id = state
         .tokens
         .verify_access(bearer)
         .map_err(AppError::Unauthorized)?;
-    match users::credentials_by_id(&state.db, id).await? {
-        Some(u) if u.is_active => Ok(CurrentUser {
+    match users::with_sites(&state.db, id).await? {
+        Some((u, site_ids)) if u.is_active => Ok(CurrentUser {
             id: u.id,
             role: u.role,
+            site_ids,
+            request_id,
         }),
         _ => Err(AppError::Unauthorized(
             "the account no longer exists or is deactivated",

@@ -1,5 +1,8 @@
 //! Business rules: validation across rows, transactions, authorization of
 //! one object against another. No axum here; SQL lives in repositories.
 
+pub mod audit;
 pub mod auth;
+pub mod equipment;
+pub mod sites;
 pub mod users;

@@ -13,10 +13,12 @@ use crate::domain::user::{
 };
 use crate::error::{AppError, AppResult};
 use crate::repositories::{refresh_tokens, users};
+use crate::services::audit::{self, Change};
 use crate::state::AppState;
+use serde_json::json;
 
 fn email_taken(err: DbErr) -> AppError {
-    match err.sql_err() {
+    match crate::error::sql_err(&err) {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
             AppError::Conflict("a user with this e-mail address already exists".into())
         }
@@ -36,6 +38,7 @@ pub async fn create(state: &AppState, actor: &CurrentUser, input: CreateUser) ->
     let user = users::insert(&txn, &new, hash, Utc::now())
         .await
         .map_err(email_taken)?;
+    audit::record(&txn, actor, "user", user.id, None, Change::Created(&user)).await?;
     txn.commit().await?;
     tracing::info!(user.id = user.id, actor.id = actor.id, role = %user.role, "user created");
     Ok(user)
@@ -110,6 +113,15 @@ async fn apply_changes(
     if changes.is_active == Some(false) {
         refresh_tokens::revoke_all_for_user(&txn, id, now).await?;
     }
+    audit::record(
+        &txn,
+        actor,
+        "user",
+        id,
+        None,
+        Change::Updated(&target, &user),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user.id = id, actor.id = actor.id, "user updated");
     Ok(user)
@@ -118,9 +130,21 @@ async fn apply_changes(
 pub async fn update_me(state: &AppState, actor: &CurrentUser, patch: UpdateMe) -> AppResult<User> {
     let changes = patch.parse()?;
     let txn = begin_write(&state.db).await?;
+    let before = users::find(&txn, actor.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let user = users::update(&txn, actor.id, &changes, Utc::now())
         .await?
         .ok_or(AppError::NotFound)?;
+    audit::record(
+        &txn,
+        actor,
+        "user",
+        actor.id,
+        None,
+        Change::Updated(&before, &user),
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -153,6 +177,19 @@ pub async fn change_password(
     let txn = begin_write(&state.db).await?;
     users::set_password_hash(&txn, actor.id, hash, now).await?;
     refresh_tokens::revoke_all_for_user(&txn, actor.id, now).await?;
+    let (before, after) = (
+        json!({"password": "(old)"}),
+        json!({"password": "(changed)"}),
+    );
+    audit::record(
+        &txn,
+        actor,
+        "user",
+        actor.id,
+        None,
+        Change::Updated(&before, &after),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user.id = actor.id, "password changed");
     Ok(())
@@ -160,9 +197,5 @@ pub async fn change_password(
 
 /// Creates a user from the command line (no caller; any role).
 pub async fn create_from_cli(state: &AppState, input: CreateUser) -> AppResult<User> {
-    let system = CurrentUser {
-        id: 0,
-        role: Role::Admin,
-    };
-    create(state, &system, input).await
+    create(state, &CurrentUser::system(), input).await
 }

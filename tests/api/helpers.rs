@@ -173,3 +173,71 @@ pub fn field_codes(body: &Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+impl TestApp {
+    /// Creates a site directly through the service, returning its id.
+    pub async fn seed_site(&self, code: &str, timezone: &str) -> i64 {
+        gemba::services::sites::create(
+            &self.state,
+            &gemba::domain::auth::CurrentUser::system(),
+            gemba::domain::site::CreateSite {
+                code: code.into(),
+                name: format!("{code} 공장"),
+                country_code: "KR".into(),
+                timezone: timezone.into(),
+            },
+        )
+        .await
+        .expect("seed site")
+        .id
+    }
+
+    pub async fn seed_member(&self, site_id: i64, user_id: i64) {
+        gemba::services::sites::set_member(
+            &self.state,
+            &gemba::domain::auth::CurrentUser::system(),
+            site_id,
+            user_id,
+            true,
+        )
+        .await
+        .expect("seed member");
+    }
+
+    /// Creates equipment directly through the service, returning its id.
+    pub async fn seed_equipment(&self, site_id: i64, code: &str, line: &str) -> i64 {
+        gemba::services::equipment::create(
+            &self.state,
+            &gemba::domain::auth::CurrentUser::system(),
+            gemba::domain::equipment::CreateEquipment {
+                site_id,
+                code: code.into(),
+                name: format!("{code} 설비"),
+                line: line.into(),
+                kind: "press".into(),
+                status: None,
+            },
+        )
+        .await
+        .expect("seed equipment")
+        .id
+    }
+
+    /// A user of `role` who is a member of `site_id`, with a token.
+    pub async fn member_with_token(&self, role: Role, site_id: i64) -> (i64, String) {
+        let email = format!("{}-{}@factory.example", role, uuid::Uuid::new_v4().simple());
+        let id = self.seed_user(&email, role).await;
+        self.seed_member(site_id, id).await;
+        (id, self.tokens(&email).await.0)
+    }
+
+    /// SQL statements the app executes while `f` runs.
+    pub async fn count_statements<F: std::future::Future<Output = Response>>(
+        &self,
+        f: F,
+    ) -> (u64, Response) {
+        let before = self.state.metrics.db_statements();
+        let res = f.await;
+        (self.state.metrics.db_statements() - before, res)
+    }
+}

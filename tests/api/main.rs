@@ -12,4 +12,7 @@ mod errors;
 mod health;
 mod openapi;
 mod roles;
+mod scoping;
+mod sites;
+mod statements;
 mod users;

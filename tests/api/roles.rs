@@ -66,61 +66,145 @@ fn matrix() -> Vec<(Method, &'static str, [u16; 5])> {
             "/api/v1/auth/logout",
             [204, 204, 204, 204, 204],
         ),
+        (Method::GET, "/api/v1/countries", [200, 200, 200, 200, 401]),
+        (
+            Method::GET,
+            "/api/v1/countries/{code}",
+            [200, 200, 200, 200, 401],
+        ),
+        (Method::POST, "/api/v1/sites", [201, 403, 403, 403, 401]),
+        (Method::GET, "/api/v1/sites", [200, 200, 200, 200, 401]),
+        (Method::GET, "/api/v1/sites/{id}", [200, 200, 200, 200, 401]),
+        (
+            Method::PATCH,
+            "/api/v1/sites/{id}",
+            [200, 403, 403, 403, 401],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/sites/{id}",
+            [204, 403, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/sites/{id}/members",
+            [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::PUT,
+            "/api/v1/sites/{id}/members/{user_id}",
+            [204, 204, 403, 403, 401],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/sites/{id}/members/{user_id}",
+            [204, 204, 403, 403, 401],
+        ),
+        (Method::POST, "/api/v1/equipment", [201, 201, 403, 403, 401]),
+        (Method::GET, "/api/v1/equipment", [200, 200, 200, 200, 401]),
+        (
+            Method::GET,
+            "/api/v1/equipment/{id}",
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/equipment/{id}",
+            [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/equipment/{id}",
+            [204, 204, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/audit-events",
+            [200, 200, 403, 403, 401],
+        ),
         (Method::GET, "/health/live", [200, 200, 200, 200, 200]),
         (Method::GET, "/health/ready", [200, 200, 200, 200, 200]),
         (Method::GET, "/metrics", [200, 200, 200, 200, 200]),
     ]
 }
 
-async fn call(app: &TestApp, method: &Method, route: &str, token: Option<&str>) -> StatusCode {
+async fn call(
+    app: &TestApp,
+    site: i64,
+    method: &Method,
+    route: &str,
+    token: Option<&str>,
+) -> StatusCode {
     let rb = |path: String| app.request(method.clone(), &path, token);
-    let res = if route.contains("{id}") {
-        // A fresh viewer per call, so a delete never meets an already deleted user.
+    let fresh_viewer = || async {
         let email = format!("target-{}@factory.example", uuid::Uuid::new_v4().simple());
-        let id = app.seed_user(&email, Role::Viewer).await;
-        let path = route.replace("{id}", &id.to_string());
-        match *method {
-            Method::PATCH => rb(path).json(&json!({"name": "Renamed"})),
-            _ => rb(path),
-        }
-    } else {
-        let path = route.to_owned();
-        match (method.clone(), route) {
-            (Method::POST, "/api/v1/users") => rb(path).json(&json!({
-                "email": format!("new-{}@factory.example", uuid::Uuid::new_v4().simple()),
-                "name": "New", "role": "viewer", "password": "a good long password"})),
-            (Method::PATCH, _) => rb(path).json(&json!({"name": "Me"})),
-            (Method::PUT, _) => rb(path).json(
-                &json!({"current_password": "not my password", "new_password": "another good one"}),
-            ),
-            (Method::POST, "/api/v1/auth/login") => {
-                rb(path).json(&json!({"email": nobody(), "password": "wrong password"}))
-            }
-            (Method::POST, "/api/v1/auth/token") => rb(path).form(&[
-                ("username", nobody().as_str()),
-                ("password", "wrong password"),
-            ]),
-            (Method::POST, _) => rb(path).json(&json!({"refresh_token": "not-a-token"})),
-            _ => rb(path),
-        }
+        app.seed_user(&email, Role::Viewer).await
     };
-    res.send().await.unwrap().status()
+    // Fresh targets where a call would consume them (deletes), the shared
+    // site (every caller is a member) otherwise.
+    let id = match (route, method.clone()) {
+        (r, _) if r.starts_with("/api/v1/users/{id}") => fresh_viewer().await,
+        ("/api/v1/sites/{id}", Method::DELETE) => {
+            app.seed_site(
+                &format!("S{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+                "Asia/Seoul",
+            )
+            .await
+        }
+        (r, _) if r.starts_with("/api/v1/sites/{id}") => site,
+        (r, _) if r.starts_with("/api/v1/equipment/{id}") => {
+            app.seed_equipment(
+                site,
+                &format!("E{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+                "A",
+            )
+            .await
+        }
+        _ => 0,
+    };
+    let user_id = if route.contains("{user_id}") {
+        fresh_viewer().await
+    } else {
+        0
+    };
+    let path = route
+        .replace("{id}", &id.to_string())
+        .replace("{user_id}", &user_id.to_string())
+        .replace("{code}", "KR");
+    let unique = || uuid::Uuid::new_v4().simple().to_string();
+    let req = match (method.clone(), route) {
+        (Method::POST, "/api/v1/users") => rb(path).json(&json!({
+            "email": format!("new-{}@factory.example", unique()),
+            "name": "New", "role": "viewer", "password": "a good long password"})),
+        (Method::POST, "/api/v1/sites") => rb(path).json(&json!({
+            "code": format!("N{}", &unique()[..8]), "name": "New", "country_code": "VN", "timezone": "Asia/Ho_Chi_Minh"})),
+        (Method::POST, "/api/v1/equipment") => rb(path).json(&json!({
+            "site_id": site, "code": format!("N{}", &unique()[..8]), "name": "New", "line": "A", "kind": "press"})),
+        (Method::PATCH, _) => rb(path).json(&json!({"name": "Renamed"})),
+        (Method::PUT, "/api/v1/users/me/password") => rb(path).json(&json!({"current_password": "not my password", "new_password": "another good one"})),
+        (Method::POST, "/api/v1/auth/login") => rb(path).json(&json!({"email": nobody(), "password": "wrong password"})),
+        (Method::POST, "/api/v1/auth/token") => rb(path).form(&[("username", nobody().as_str()), ("password", "wrong password")]),
+        (Method::POST, _) => rb(path).json(&json!({"refresh_token": "not-a-token"})),
+        _ => rb(path),
+    };
+    req.send().await.unwrap().status()
 }
 
 #[tokio::test]
 async fn role_matrix_covers_every_route() {
     let app = spawn_app_with_generous_login_limits().await;
+    let site = app.seed_site("MATRIX", "Asia/Seoul").await;
     let mut tokens = Vec::new();
     for caller in CALLERS {
         tokens.push(match caller {
-            Caller::As(role) => Some(app.user_with_token(role).await.1),
+            Caller::As(role) => Some(app.member_with_token(role, site).await.1),
             Caller::Anonymous => None,
         });
     }
     let mut failures = Vec::new();
     for (method, route, expected) in matrix() {
         for (i, caller) in CALLERS.iter().enumerate() {
-            let got = call(&app, &method, route, tokens[i].as_deref()).await;
+            let got = call(&app, site, &method, route, tokens[i].as_deref()).await;
             if got.as_u16() != expected[i] {
                 failures.push(format!(
                     "{method} {route} as {caller:?}: expected {}, got {got}",

@@ -1,0 +1,96 @@
+//! Queries for the audit log.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::Value;
+
+use crate::domain::audit::AuditEvent;
+use crate::entities::audit_events::{self, Column, Entity as AuditEvents};
+
+/// A change to record.
+#[derive(Debug)]
+pub struct NewAuditEvent {
+    pub actor_id: Option<i64>,
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub site_id: Option<i64>,
+    pub request_id: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl From<audit_events::Model> for AuditEvent {
+    fn from(m: audit_events::Model) -> Self {
+        AuditEvent {
+            id: m.id,
+            occurred_at: m.occurred_at.with_timezone(&Utc),
+            actor_id: m.actor_id,
+            action: m.action,
+            entity: m.entity,
+            entity_id: m.entity_id,
+            site_id: m.site_id,
+            request_id: m.request_id,
+            before: m.before,
+            after: m.after,
+        }
+    }
+}
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    event: NewAuditEvent,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    audit_events::ActiveModel {
+        occurred_at: Set(now.into()),
+        actor_id: Set(event.actor_id),
+        action: Set(event.action.to_owned()),
+        entity: Set(event.entity.to_owned()),
+        entity_id: Set(event.entity_id),
+        site_id: Set(event.site_id),
+        request_id: Set(event.request_id),
+        before: Set(event.before),
+        after: Set(event.after),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Newest first, `limit + 1` rows. `sites`: only events of these sites.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    entity: Option<&str>,
+    entity_id: Option<&str>,
+    sites: Option<&[i64]>,
+    before_id: Option<i64>,
+    limit: u64,
+) -> Result<Vec<AuditEvent>, DbErr> {
+    let mut cond = Condition::all();
+    if let Some(e) = entity {
+        cond = cond.add(Column::Entity.eq(e));
+    }
+    if let Some(id) = entity_id {
+        cond = cond.add(Column::EntityId.eq(id));
+    }
+    if let Some(sites) = sites {
+        cond = cond.add(Column::SiteId.is_in(sites.iter().copied()));
+    }
+    if let Some(b) = before_id {
+        cond = cond.add(Column::Id.lt(b));
+    }
+    Ok(AuditEvents::find()
+        .filter(cond)
+        .order_by_desc(Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(AuditEvent::from)
+        .collect())
+}

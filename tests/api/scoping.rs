@@ -1,0 +1,139 @@
+//! Object-level authorization (BOLA): with two sites, nothing of the other
+//! site is visible or changeable. Its objects answer exactly like objects
+//! that do not exist, and never appear in a list.
+
+use gemba::domain::user::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn other_sites_objects_are_404_for_every_resource_and_verb() {
+    let app = spawn_app().await;
+    let own = app.seed_site("OWN", "Asia/Seoul").await;
+    let other = app.seed_site("OTHER", "Asia/Ho_Chi_Minh").await;
+    let own_eq = app.seed_equipment(own, "PRESS-01", "A").await;
+    let other_eq = app.seed_equipment(other, "PRESS-01", "A").await;
+    let floor_user = app.seed_user("floor@factory.example", Role::Viewer).await;
+    app.seed_member(other, floor_user).await;
+    app.seed_member(own, floor_user).await;
+    const MISSING: i64 = 987_654;
+
+    // (method, path with {site} / {eq}, body)
+    let verbs: Vec<(Method, &str, Option<Value>)> = vec![
+        (Method::GET, "/api/v1/sites/{site}", None),
+        (
+            Method::PATCH,
+            "/api/v1/sites/{site}",
+            Some(json!({"name": "x"})),
+        ),
+        (Method::DELETE, "/api/v1/sites/{site}", None),
+        (Method::GET, "/api/v1/sites/{site}/members", None),
+        (Method::PUT, "/api/v1/sites/{site}/members/{user}", None),
+        (Method::DELETE, "/api/v1/sites/{site}/members/{user}", None),
+        (Method::GET, "/api/v1/equipment/{eq}", None),
+        (
+            Method::PATCH,
+            "/api/v1/equipment/{eq}",
+            Some(json!({"name": "x"})),
+        ),
+        (Method::DELETE, "/api/v1/equipment/{eq}", None),
+        (
+            Method::POST,
+            "/api/v1/equipment",
+            Some(
+                json!({"site_id": "{site}", "code": "NEW-1", "name": "n", "line": "l", "kind": "k"}),
+            ),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for role in [Role::Manager, Role::Inspector, Role::Viewer] {
+        let (_, token) = app.member_with_token(role, own).await;
+        for (method, template, body) in &verbs {
+            let call = |site: i64, eq: i64| {
+                let path = template
+                    .replace("{site}", &site.to_string())
+                    .replace("{eq}", &eq.to_string())
+                    .replace("{user}", &floor_user.to_string());
+                let mut rb = app.request(method.clone(), &path, Some(&token));
+                if let Some(b) = body {
+                    let b = b.to_string().replace("\"{site}\"", &site.to_string());
+                    rb = rb.header("content-type", "application/json").body(b);
+                }
+                rb.send()
+            };
+            let foreign = call(other, other_eq).await.unwrap();
+            let foreign_status = foreign.status();
+            let foreign_body: Value = foreign.json().await.unwrap();
+            let missing = call(MISSING, MISSING).await.unwrap();
+            let missing_status = missing.status();
+            let missing_body: Value = missing.json().await.unwrap();
+            if foreign_status != missing_status
+                || foreign_body["detail"] != missing_body["detail"]
+                || foreign_body["errors"] != missing_body["errors"]
+            {
+                failures.push(format!(
+                    "{role:?} {method} {template}: other site {foreign_status} {foreign_body}, missing {missing_status} {missing_body}"
+                ));
+            }
+            if foreign_status.is_success() {
+                failures.push(format!(
+                    "{role:?} {method} {template}: other site answered {foreign_status}"
+                ));
+            }
+        }
+        // Lists never show the other site.
+        for path in [
+            "/api/v1/sites",
+            "/api/v1/equipment",
+            &format!("/api/v1/equipment?site_id={other}"),
+        ] {
+            let page: Value = app.get(path, Some(&token)).await.json().await.unwrap();
+            for item in page["items"].as_array().unwrap() {
+                let site = item.get("site_id").unwrap_or(&item["id"]).as_i64().unwrap();
+                if site != own {
+                    failures.push(format!("{role:?} GET {path} shows site {site}"));
+                }
+            }
+        }
+    }
+    // Own-site objects do work for a manager (the matrix is not vacuous).
+    let (_, manager) = app.member_with_token(Role::Manager, own).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/equipment/{own_eq}"), Some(&manager))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/sites/{own}/members"), Some(&manager))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let audit: Value = app
+        .get("/api/v1/audit-events", Some(&manager))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["site_id"] == own),
+        "{audit}"
+    );
+    // And the other site's objects are untouched.
+    let admin = app.admin_token().await;
+    let e: Value = app
+        .get(&format!("/api/v1/equipment/{other_eq}"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(e["name"], "PRESS-01 설비");
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -1,0 +1,378 @@
+use gemba::domain::user::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_problem, field_codes, spawn_app};
+
+#[tokio::test]
+async fn countries_are_shipped_with_korean_names() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Viewer).await;
+    let all: Value = app
+        .get("/api/v1/countries", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 249);
+    let kr: Value = app
+        .get("/api/v1/countries/kr", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kr["name_ko"], "대한민국");
+    assert_eq!(kr["alpha3"], "KOR");
+    assert_problem(
+        app.get("/api/v1/countries/XX", Some(&token)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn sites_are_created_checked_and_unique() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body = json!({"code": "kr-asan", "name": "아산 공장", "country_code": "kr", "timezone": "Asia/Seoul"});
+    let res = app.post_json("/api/v1/sites", Some(&admin), &body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let site: Value = res.json().await.unwrap();
+    assert_eq!(
+        (site["code"].as_str(), site["country_code"].as_str()),
+        (Some("KR-ASAN"), Some("KR"))
+    );
+    assert_eq!(location, format!("/api/v1/sites/{}", site["id"]));
+    assert_problem(
+        app.post_json("/api/v1/sites", Some(&admin), &body).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let bad = json!({"code": "a b", "name": " ", "country_code": "XX", "timezone": "Asia/Nowhere"});
+    let problem = assert_problem(
+        app.post_json("/api/v1/sites", Some(&admin), &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        field_codes(&problem),
+        [
+            ("code".to_owned(), "invalid_code".to_owned()),
+            ("name".to_owned(), "required".to_owned()),
+            ("country_code".to_owned(), "unknown_country".to_owned()),
+            ("timezone".to_owned(), "unknown_timezone".to_owned()),
+        ]
+    );
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &location,
+            Some(&admin),
+            &json!({"timezone": "Asia/Ho_Chi_Minh"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["timezone"],
+        "Asia/Ho_Chi_Minh"
+    );
+}
+
+#[tokio::test]
+async fn members_decide_what_a_user_sees() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let a = app.seed_site("A", "Asia/Seoul").await;
+    let b = app.seed_site("B", "America/Chicago").await;
+    let (manager_id, manager) = app.user_with_token(Role::Manager).await;
+    let res = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sites/{a}/members/{manager_id}"),
+            Some(&admin),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // The token was issued before; membership applies at once.
+    let page: Value = app
+        .get("/api/v1/sites", Some(&manager))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [a]);
+    // Managers add floor staff to their own sites only.
+    let inspector = app.seed_user("i@factory.example", Role::Inspector).await;
+    let res = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sites/{a}/members/{inspector}"),
+            Some(&manager),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sites/{b}/members/{inspector}"),
+            Some(&manager),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::NOT_FOUND).await;
+    let other_manager = app.seed_user("m2@factory.example", Role::Manager).await;
+    let res = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/sites/{a}/members/{other_manager}"),
+            Some(&manager),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::FORBIDDEN).await;
+    let members: Value = app
+        .get(&format!("/api/v1/sites/{a}/members"), Some(&manager))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members.as_array().unwrap().len(), 2);
+    let res = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/sites/{a}/members/{inspector}"),
+            Some(&manager),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let members: Value = app
+        .get(&format!("/api/v1/sites/{a}/members"), Some(&manager))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn equipment_codes_are_unique_per_site_and_lists_filter() {
+    let app = spawn_app().await;
+    let a = app.seed_site("A", "Asia/Seoul").await;
+    let b = app.seed_site("B", "Asia/Seoul").await;
+    let (_, manager) = app.member_with_token(Role::Manager, a).await;
+    let new = |site: i64, code: &str, line: &str| json!({"site_id": site, "code": code, "name": "프레스", "line": line, "kind": "press"});
+    let res = app
+        .post_json(
+            "/api/v1/equipment",
+            Some(&manager),
+            &new(a, "press-01", "A라인"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let item: Value = res.json().await.unwrap();
+    assert_eq!(
+        (item["code"].as_str(), item["status"].as_str()),
+        (Some("PRESS-01"), Some("active"))
+    );
+    let res = app
+        .post_json(
+            "/api/v1/equipment",
+            Some(&manager),
+            &new(a, "PRESS-01", "B라인"),
+        )
+        .await;
+    assert_problem(res, StatusCode::CONFLICT).await;
+    // Another site may reuse the code; this manager may not write there.
+    let res = app
+        .post_json(
+            "/api/v1/equipment",
+            Some(&manager),
+            &new(b, "PRESS-01", "A라인"),
+        )
+        .await;
+    let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        field_codes(&problem),
+        [("site_id".to_owned(), "not_found".to_owned())]
+    );
+    app.seed_equipment(b, "PRESS-01", "A라인").await;
+    app.seed_equipment(a, "WELD-01", "B라인").await;
+    let retired = app.seed_equipment(a, "OLD-01", "B라인").await;
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/equipment/{retired}"),
+            Some(&manager),
+            &json!({"status": "retired"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let codes = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = codes(
+        app.get("/api/v1/equipment", Some(&manager))
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(all, ["PRESS-01", "WELD-01", "OLD-01"]);
+    let line_b = codes(
+        app.get(
+            "/api/v1/equipment?line=B%EB%9D%BC%EC%9D%B8&status=active",
+            Some(&manager),
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+    assert_eq!(line_b, ["WELD-01"]);
+    let other_site = codes(
+        app.get(&format!("/api/v1/equipment?site_id={b}"), Some(&manager))
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert!(other_site.is_empty());
+}
+
+#[tokio::test]
+async fn a_site_with_equipment_cannot_be_deleted() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let a = app.seed_site("A", "Asia/Seoul").await;
+    let e = app.seed_equipment(a, "PRESS-01", "A").await;
+    let res = app
+        .request(Method::DELETE, &format!("/api/v1/sites/{a}"), Some(&admin))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::CONFLICT).await;
+    let res = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/equipment/{e}"),
+            Some(&admin),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .request(Method::DELETE, &format!("/api/v1/sites/{a}"), Some(&admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        app.get(&format!("/api/v1/sites/{a}"), Some(&admin)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_change_is_audited_in_its_transaction() {
+    let app = spawn_app().await;
+    let a = app.seed_site("A", "Asia/Seoul").await;
+    let b = app.seed_site("B", "Asia/Seoul").await;
+    let (manager_id, manager) = app.member_with_token(Role::Manager, a).await;
+    let e = app.seed_equipment(a, "PRESS-01", "A").await;
+    app.seed_equipment(b, "PRESS-01", "A").await;
+    let res = app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/equipment/{e}"),
+            Some(&manager),
+        )
+        .header("x-request-id", "audit-me-1")
+        .json(&json!({"name": "프레스 1호기"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = app
+        .get(
+            &format!("/api/v1/audit-events?entity=equipment&entity_id={e}"),
+            Some(&manager),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let events = page["items"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{page}");
+    let update = &events[0];
+    assert_eq!(update["action"], "update");
+    assert_eq!(update["actor_id"], manager_id);
+    assert_eq!(update["request_id"], "audit-me-1");
+    assert_eq!(update["before"], json!({"name": "PRESS-01 설비"}));
+    assert_eq!(update["after"], json!({"name": "프레스 1호기"}));
+    assert_eq!(events[1]["action"], "create");
+    // Managers see only their sites' events; site B's equipment is not among them.
+    let page: Value = app
+        .get("/api/v1/audit-events?entity=equipment", Some(&manager))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["site_id"] == a)
+    );
+    let admin = app.admin_token().await;
+    let page: Value = app
+        .get("/api/v1/audit-events?entity=equipment", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    // A rejected change writes nothing, audit included.
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/equipment/{e}"),
+            Some(&manager),
+            &json!({"code": "bad code"}),
+        )
+        .await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let page: Value = app
+        .get(
+            &format!("/api/v1/audit-events?entity=equipment&entity_id={e}"),
+            Some(&admin),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+}

@@ -80,6 +80,12 @@ pub struct SettingsOverrides {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     #[arg(long, env = "GEMBA_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<bool>,
+    /// Days ahead for which schedules are generated.
+    #[arg(long, env = "GEMBA_SCHEDULE_HORIZON_DAYS")]
+    pub schedule_horizon_days: Option<u32>,
+    /// Seconds between scheduler passes (generation and missed marking); 0 disables.
+    #[arg(long, env = "GEMBA_SCHEDULER_INTERVAL_SECS")]
+    pub scheduler_interval_secs: Option<u64>,
     /// Threads hashing passwords (each needs 19 MiB while hashing); more work waits.
     #[arg(long, env = "GEMBA_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
@@ -109,6 +115,9 @@ pub struct Settings {
     pub login_window: Duration,
     pub trust_forwarded_for: bool,
     pub hash_concurrency: usize,
+    pub schedule_horizon_days: u32,
+    /// `None`: the in-process scheduler is off.
+    pub scheduler_interval: Option<Duration>,
 }
 
 impl Settings {
@@ -192,6 +201,17 @@ impl Settings {
                 o.login_window_secs.unwrap_or(15 * 60),
             )?),
             trust_forwarded_for: o.trust_forwarded_for.unwrap_or(false),
+            schedule_horizon_days: {
+                let d = o.schedule_horizon_days.unwrap_or(30);
+                if !(1..=366).contains(&d) {
+                    bail!("GEMBA_SCHEDULE_HORIZON_DAYS: must be between 1 and 366");
+                }
+                d
+            },
+            scheduler_interval: match o.scheduler_interval_secs.unwrap_or(300) {
+                0 => None,
+                s => Some(Duration::from_secs(s)),
+            },
             hash_concurrency: o
                 .hash_concurrency
                 .unwrap_or_else(|| {
@@ -243,7 +263,9 @@ impl SettingsOverrides {
             login_max_failures_per_ip,
             login_window_secs,
             trust_forwarded_for,
-            hash_concurrency
+            hash_concurrency,
+            schedule_horizon_days,
+            scheduler_interval_secs
         );
     }
 }

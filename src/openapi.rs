@@ -23,6 +23,7 @@ use crate::error::{FieldError, Problem};
             responses::NotFound, responses::Conflict, responses::PayloadTooLarge,
             responses::UnsupportedMediaType, responses::Unprocessable,
             responses::TooManyRequests, responses::Unavailable,
+            responses::PreconditionFailed, responses::PreconditionRequired,
         )
     ),
     tags(
@@ -31,6 +32,8 @@ use crate::error::{FieldError, Problem};
         (name = "countries", description = "ISO 3166-1 reference data"),
         (name = "sites", description = "Factories and their members"),
         (name = "equipment", description = "Machines inspected at a site"),
+        (name = "plans", description = "Recurring inspection plans"),
+        (name = "schedules", description = "Inspections that are due"),
         (name = "audit", description = "Who changed what"),
         (name = "operations", description = "Health and metrics"),
     )
@@ -115,6 +118,16 @@ pub mod responses {
     #[derive(ToResponse)]
     #[response(content_type = "application/problem+json")]
     pub struct Unprocessable(Problem);
+
+    /// The resource changed since you read it (`If-Match` is stale).
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct PreconditionFailed(Problem);
+
+    /// Send `If-Match` with the `ETag` you read.
+    #[derive(ToResponse)]
+    #[response(content_type = "application/problem+json")]
+    pub struct PreconditionRequired(Problem);
 
     /// Too many attempts; retry after `Retry-After` seconds.
     #[derive(ToResponse)]

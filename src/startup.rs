@@ -64,6 +64,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let scheduler =
+            self.state.settings.scheduler_interval.map(|every| {
+                crate::services::schedules::spawn_scheduler(self.state.clone(), every)
+            });
         axum::serve(
             self.listener,
             self.router
@@ -72,6 +76,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")?;
+        if let Some(s) = scheduler {
+            s.abort();
+        }
         self.state.db.clone().close().await.ok();
         Ok(())
     }

@@ -6,5 +6,8 @@ pub mod auth;
 pub mod country;
 pub mod equipment;
 pub mod page;
+pub mod plan;
+pub mod recurrence;
+pub mod schedule;
 pub mod site;
 pub mod user;

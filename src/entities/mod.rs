@@ -5,7 +5,10 @@
 pub mod audit_events;
 pub mod equipment;
 pub mod login_throttles;
+pub mod plan_versions;
+pub mod plans;
 pub mod refresh_tokens;
+pub mod schedules;
 pub mod site_members;
 pub mod sites;
 pub mod users;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_users_and_auth;
 mod m20261122_000002_sites_equipment_audit;
+mod m20261122_000003_plans_schedules;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_users_and_auth::Migration),
             Box::new(m20261122_000002_sites_equipment_audit::Migration),
+            Box::new(m20261122_000003_plans_schedules::Migration),
         ]
     }
 }

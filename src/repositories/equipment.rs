@@ -135,3 +135,17 @@ pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<u64, DbErr> 
         .await?
         .rows_affected)
 }
+
+/// The equipment with these ids, in one query.
+pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Equipment>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(EquipmentEntity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Equipment::from)
+        .collect())
+}

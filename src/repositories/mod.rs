@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod equipment;
 pub mod login_throttles;
+pub mod plans;
 pub mod refresh_tokens;
+pub mod schedules;
 pub mod sites;
 pub mod users;

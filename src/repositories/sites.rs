@@ -150,3 +150,29 @@ pub async fn remove_member(
         .await?;
     Ok(res.rows_affected > 0)
 }
+
+/// The sites with these ids, in one query.
+pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Site>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Sites::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Site::from)
+        .collect())
+}
+
+/// Whether the user is a member of the site.
+pub async fn is_member(
+    conn: &impl ConnectionTrait,
+    site_id: i64,
+    user_id: i64,
+) -> Result<bool, DbErr> {
+    Ok(SiteMembers::find_by_id((user_id, site_id))
+        .one(conn)
+        .await?
+        .is_some())
+}

@@ -108,3 +108,9 @@ impl FromRequestParts<AppState> for ClientIp {
         ))
     }
 }
+
+/// Everyone who inspects: inspectors, managers, admins (not viewers).
+pub struct FloorStaff;
+impl Policy for FloorStaff {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Manager, Role::Inspector];
+}

@@ -7,6 +7,8 @@ pub mod countries;
 pub mod equipment;
 pub mod extract;
 pub mod health;
+pub mod plans;
+pub mod schedules;
 pub mod sites;
 pub mod users;
 
@@ -24,6 +26,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(countries::router())
         .merge(sites::router())
         .merge(equipment::router())
+        .merge(plans::router())
+        .merge(schedules::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

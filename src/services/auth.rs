@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 
 use crate::db::begin_write;
 use crate::domain::auth::{CurrentUser, Secret, TokenPair};
@@ -171,7 +171,7 @@ pub async fn refresh(state: &AppState, token: &Secret) -> AppResult<TokenPair> {
 /// ignored, so logging out twice is harmless.
 pub async fn logout(state: &AppState, token: &Secret) -> AppResult<()> {
     let hash = token_hash(token.expose());
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     if let Some(row) = refresh_tokens::find_by_hash(&txn, &hash).await? {
         refresh_tokens::revoke_family(&txn, &row.family_id, Utc::now()).await?;
         tracing::info!(user.id = row.user_id, "logged out");

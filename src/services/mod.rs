@@ -4,5 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod equipment;
+pub mod plans;
+pub mod schedules;
 pub mod sites;
 pub mod users;

@@ -27,6 +27,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut SettingsOverrides)) -> T
         data_dir: Some(dir.path().to_path_buf()),
         database_url: Some(crate::common::fresh_database_url(dir.path()).await),
         jwt_secret: Some(JWT_SECRET.into()),
+        // Tests drive the scheduler themselves (services::schedules::run_once).
+        scheduler_interval_secs: Some(0),
         ..Default::default()
     };
     customize(&mut o);
@@ -239,5 +241,55 @@ impl TestApp {
         let before = self.state.metrics.db_statements();
         let res = f.await;
         (self.state.metrics.db_statements() - before, res)
+    }
+}
+
+impl TestApp {
+    /// Creates a daily plan through the API as `token`, returning its body.
+    pub async fn create_plan(&self, token: &str, body: &Value) -> Value {
+        let res = self.post_json("/api/v1/plans", Some(token), body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "create plan");
+        res.json().await.unwrap()
+    }
+}
+
+/// A daily plan body for `equipment_id`.
+pub fn daily_plan(equipment_id: i64, start: &str, due_time: &str) -> Value {
+    json!({
+        "equipment_id": equipment_id,
+        "title": "프레스 일일 점검",
+        "recurrence": {"frequency": "daily", "start_date": start},
+        "due_time": due_time,
+        "window_hours": 4,
+        "items": [
+            {"key": "oil_pressure", "label": "유압", "kind": "number", "unit": "MPa", "min": 10.0, "max": 15.0},
+            {"key": "guard_closed", "label": "안전 가드 닫힘", "kind": "check"},
+            {"key": "note", "label": "비고", "kind": "text", "required": false}
+        ]
+    })
+}
+
+impl TestApp {
+    /// A daily plan on fresh equipment of `site_id` (via the service), with
+    /// the id of its first schedule.
+    pub async fn seed_plan(&self, site_id: i64) -> (i64, i64) {
+        let code = format!("P{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let eq = self.seed_equipment(site_id, &code, "A").await;
+        let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+        let body: gemba::domain::plan::CreatePlan =
+            serde_json::from_value(daily_plan(eq, &start, "09:00")).unwrap();
+        let system = gemba::domain::auth::CurrentUser::system();
+        let plan = gemba::services::plans::create(&self.state, &system, body)
+            .await
+            .expect("seed plan");
+        let q = gemba::domain::schedule::ScheduleQuery {
+            plan_id: Some(plan.id),
+            limit: Some(1),
+            ..Default::default()
+        };
+        let page = gemba::services::schedules::list(&self.state, &system, q)
+            .await
+            .unwrap();
+        (plan.id, page.items[0].id)
     }
 }

@@ -122,6 +122,40 @@ fn matrix() -> Vec<(Method, &'static str, [u16; 5])> {
             "/api/v1/audit-events",
             [200, 200, 403, 403, 401],
         ),
+        (Method::POST, "/api/v1/plans", [201, 201, 403, 403, 401]),
+        (Method::GET, "/api/v1/plans", [200, 200, 200, 200, 401]),
+        (Method::GET, "/api/v1/plans/{id}", [200, 200, 200, 200, 401]),
+        (
+            Method::PATCH,
+            "/api/v1/plans/{id}",
+            [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/plans/{id}",
+            [204, 204, 403, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/plans/{id}/occurrences",
+            [200, 200, 200, 200, 401],
+        ),
+        (Method::GET, "/api/v1/schedules", [200, 200, 200, 200, 401]),
+        (
+            Method::GET,
+            "/api/v1/schedules/{id}",
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/schedules/{id}",
+            [200, 200, 403, 403, 401],
+        ),
+        (
+            Method::POST,
+            "/api/v1/schedules/{id}/start",
+            [200, 200, 200, 403, 401],
+        ),
         (Method::GET, "/health/live", [200, 200, 200, 200, 200]),
         (Method::GET, "/health/ready", [200, 200, 200, 200, 200]),
         (Method::GET, "/metrics", [200, 200, 200, 200, 200]),
@@ -152,6 +186,8 @@ async fn call(
             .await
         }
         (r, _) if r.starts_with("/api/v1/sites/{id}") => site,
+        (r, _) if r.starts_with("/api/v1/plans/{id}") => app.seed_plan(site).await.0,
+        (r, _) if r.starts_with("/api/v1/schedules/{id}") => app.seed_plan(site).await.1,
         (r, _) if r.starts_with("/api/v1/equipment/{id}") => {
             app.seed_equipment(
                 site,
@@ -170,7 +206,12 @@ async fn call(
     let path = route
         .replace("{id}", &id.to_string())
         .replace("{user_id}", &user_id.to_string())
-        .replace("{code}", "KR");
+        .replace("{code}", "KR")
+        + if route.ends_with("/occurrences") {
+            "?from=2026-12-01&to=2026-12-07"
+        } else {
+            ""
+        };
     let unique = || uuid::Uuid::new_v4().simple().to_string();
     let req = match (method.clone(), route) {
         (Method::POST, "/api/v1/users") => rb(path).json(&json!({
@@ -180,11 +221,17 @@ async fn call(
             "code": format!("N{}", &unique()[..8]), "name": "New", "country_code": "VN", "timezone": "Asia/Ho_Chi_Minh"})),
         (Method::POST, "/api/v1/equipment") => rb(path).json(&json!({
             "site_id": site, "code": format!("N{}", &unique()[..8]), "name": "New", "line": "A", "kind": "press"})),
+        (Method::POST, "/api/v1/plans") => {
+            let eq = app.seed_equipment(site, &format!("N{}", &unique()[..8]), "A").await;
+            rb(path).json(&crate::helpers::daily_plan(eq, "2026-12-01", "09:00"))
+        }
+        (Method::PATCH, "/api/v1/plans/{id}") => rb(path).header("if-match", "*").json(&json!({"title": "Renamed"})),
+        (Method::PATCH, "/api/v1/schedules/{id}") => rb(path).json(&json!({"assignee_id": null})),
         (Method::PATCH, _) => rb(path).json(&json!({"name": "Renamed"})),
         (Method::PUT, "/api/v1/users/me/password") => rb(path).json(&json!({"current_password": "not my password", "new_password": "another good one"})),
         (Method::POST, "/api/v1/auth/login") => rb(path).json(&json!({"email": nobody(), "password": "wrong password"})),
         (Method::POST, "/api/v1/auth/token") => rb(path).form(&[("username", nobody().as_str()), ("password", "wrong password")]),
-        (Method::POST, _) => rb(path).json(&json!({"refresh_token": "not-a-token"})),
+        (Method::POST, r) if r.starts_with("/api/v1/auth/") => rb(path).json(&json!({"refresh_token": "not-a-token"})),
         _ => rb(path),
     };
     req.send().await.unwrap().status()

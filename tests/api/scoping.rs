@@ -18,6 +18,8 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
     let floor_user = app.seed_user("floor@factory.example", Role::Viewer).await;
     app.seed_member(other, floor_user).await;
     app.seed_member(own, floor_user).await;
+    let (_, _own_sch) = app.seed_plan(own).await;
+    let (other_plan, other_sch) = app.seed_plan(other).await;
     const MISSING: i64 = 987_654;
 
     // (method, path with {site} / {eq}, body)
@@ -51,22 +53,30 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
     for role in [Role::Manager, Role::Inspector, Role::Viewer] {
         let (_, token) = app.member_with_token(role, own).await;
         for (method, template, body) in &verbs {
-            let call = |site: i64, eq: i64| {
+            let call = |site: i64, eq: i64, plan: i64, sch: i64| {
                 let path = template
                     .replace("{site}", &site.to_string())
                     .replace("{eq}", &eq.to_string())
+                    .replace("{plan}", &plan.to_string())
+                    .replace("{sch}", &sch.to_string())
                     .replace("{user}", &floor_user.to_string());
-                let mut rb = app.request(method.clone(), &path, Some(&token));
+                let mut rb = app
+                    .request(method.clone(), &path, Some(&token))
+                    .header("if-match", "*");
                 if let Some(b) = body {
+                    let mut b = b.clone();
+                    if b.get("equipment_id").is_some() {
+                        b["equipment_id"] = json!(eq);
+                    }
                     let b = b.to_string().replace("\"{site}\"", &site.to_string());
                     rb = rb.header("content-type", "application/json").body(b);
                 }
                 rb.send()
             };
-            let foreign = call(other, other_eq).await.unwrap();
+            let foreign = call(other, other_eq, other_plan, other_sch).await.unwrap();
             let foreign_status = foreign.status();
             let foreign_body: Value = foreign.json().await.unwrap();
-            let missing = call(MISSING, MISSING).await.unwrap();
+            let missing = call(MISSING, MISSING, MISSING, MISSING).await.unwrap();
             let missing_status = missing.status();
             let missing_body: Value = missing.json().await.unwrap();
             if foreign_status != missing_status
@@ -92,6 +102,7 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
             let page: Value = app.get(path, Some(&token)).await.json().await.unwrap();
             for item in page["items"].as_array().unwrap() {
                 let site = item.get("site_id").unwrap_or(&item["id"]).as_i64().unwrap();
+                let _ = own_eq;
                 if site != own {
                     failures.push(format!("{role:?} GET {path} shows site {site}"));
                 }

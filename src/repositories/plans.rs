@@ -1,0 +1,230 @@
+//! Queries for plans and their versions.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::domain::plan::{ChecklistItem, Plan, PlanFields};
+use crate::entities::plan_versions;
+use crate::entities::plans::{self, Column, Entity as Plans};
+
+fn json_err(e: serde_json::Error) -> DbErr {
+    DbErr::Json(e.to_string())
+}
+
+impl TryFrom<plans::Model> for Plan {
+    type Error = DbErr;
+    fn try_from(m: plans::Model) -> Result<Self, DbErr> {
+        Ok(Plan {
+            id: m.id,
+            site_id: m.site_id,
+            equipment_id: m.equipment_id,
+            title: m.title,
+            recurrence: serde_json::from_value(m.recurrence).map_err(json_err)?,
+            due_time: NaiveTime::parse_from_str(&m.due_time, "%H:%M:%S")
+                .map_err(|e| DbErr::Type(format!("plans.due_time: {e}")))?,
+            window_hours: u32::try_from(m.window_hours).unwrap_or(0),
+            assignee_id: m.assignee_id,
+            is_active: m.is_active,
+            version: m.version,
+            items: serde_json::from_value(m.items).map_err(json_err)?,
+            created_at: m.created_at.with_timezone(&Utc),
+            updated_at: m.updated_at.with_timezone(&Utc),
+        })
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, DbErr> {
+    serde_json::to_value(v).map_err(json_err)
+}
+
+async fn insert_version(
+    conn: &impl ConnectionTrait,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    plan_versions::ActiveModel {
+        plan_id: Set(plan.id),
+        version: Set(plan.version),
+        items: Set(to_json(&plan.items)?),
+        created_at: Set(now.into()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a plan (version 1); every field of `f` must be set.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    site_id: i64,
+    equipment_id: i64,
+    f: PlanFields,
+    now: DateTime<Utc>,
+) -> Result<Plan, DbErr> {
+    let plan: Plan = plans::ActiveModel {
+        site_id: Set(site_id),
+        equipment_id: Set(equipment_id),
+        title: Set(f.title.unwrap_or_default()),
+        recurrence: Set(to_json(&f.recurrence)?),
+        due_time: Set(f
+            .due_time
+            .unwrap_or_default()
+            .format("%H:%M:%S")
+            .to_string()),
+        window_hours: Set(f.window_hours.unwrap_or(4) as i32),
+        assignee_id: Set(f.assignee_id.flatten()),
+        is_active: Set(f.is_active.unwrap_or(true)),
+        version: Set(1),
+        items: Set(to_json(&f.items.unwrap_or_default())?),
+        created_at: Set(now.into()),
+        updated_at: Set(now.into()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?
+    .try_into()?;
+    insert_version(conn, &plan, now).await?;
+    Ok(plan)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Plan>, DbErr> {
+    Plans::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Plan::try_from)
+        .transpose()
+}
+
+/// The plans with these ids, in one query.
+pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Plan>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Plans::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Plan::try_from)
+        .collect()
+}
+
+/// Filters of a plan list.
+#[derive(Debug, Default)]
+pub struct PlanFilter<'a> {
+    pub site_id: Option<i64>,
+    pub equipment_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub active: Option<bool>,
+    pub scope: Option<&'a [i64]>,
+}
+
+/// One page ordered by id (`limit + 1` rows).
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    f: &PlanFilter<'_>,
+    after_id: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Plan>, DbErr> {
+    let mut cond = Condition::all();
+    if let Some(ids) = f.scope {
+        cond = cond.add(Column::SiteId.is_in(ids.iter().copied()));
+    }
+    if let Some(v) = f.site_id {
+        cond = cond.add(Column::SiteId.eq(v));
+    }
+    if let Some(v) = f.equipment_id {
+        cond = cond.add(Column::EquipmentId.eq(v));
+    }
+    if let Some(v) = f.assignee_id {
+        cond = cond.add(Column::AssigneeId.eq(v));
+    }
+    if let Some(v) = f.active {
+        cond = cond.add(Column::IsActive.eq(v));
+    }
+    if let Some(after) = after_id {
+        cond = cond.add(Column::Id.gt(after));
+    }
+    Plans::find()
+        .filter(cond)
+        .order_by_asc(Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Plan::try_from)
+        .collect()
+}
+
+/// Applies the changes as a new version (the checklist of every version is kept).
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    current: &Plan,
+    f: PlanFields,
+    now: DateTime<Utc>,
+) -> Result<Plan, DbErr> {
+    let mut am = plans::ActiveModel {
+        id: Set(current.id),
+        version: Set(current.version + 1),
+        updated_at: Set(now.into()),
+        ..Default::default()
+    };
+    if let Some(v) = f.title {
+        am.title = Set(v);
+    }
+    if let Some(v) = &f.recurrence {
+        am.recurrence = Set(to_json(v)?);
+    }
+    if let Some(v) = f.due_time {
+        am.due_time = Set(v.format("%H:%M:%S").to_string());
+    }
+    if let Some(v) = f.window_hours {
+        am.window_hours = Set(v as i32);
+    }
+    if let Some(v) = f.assignee_id {
+        am.assignee_id = Set(v);
+    }
+    if let Some(v) = f.is_active {
+        am.is_active = Set(v);
+    }
+    if let Some(v) = &f.items {
+        am.items = Set(to_json(v)?);
+    }
+    let plan: Plan = am.update(conn).await?.try_into()?;
+    insert_version(conn, &plan, now).await?;
+    Ok(plan)
+}
+
+/// Active plans after `after_id`, a batch at a time (for the generator).
+pub async fn active_batch(
+    conn: &impl ConnectionTrait,
+    after_id: i64,
+    batch: u64,
+) -> Result<Vec<Plan>, DbErr> {
+    Plans::find()
+        .filter(Column::IsActive.eq(true))
+        .filter(Column::Id.gt(after_id))
+        .order_by_asc(Column::Id)
+        .limit(batch)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Plan::try_from)
+        .collect()
+}
+
+/// The checklist of one version of a plan.
+pub async fn version_items(
+    conn: &impl ConnectionTrait,
+    plan_id: i64,
+    version: i32,
+) -> Result<Option<Vec<ChecklistItem>>, DbErr> {
+    plan_versions::Entity::find_by_id((plan_id, version))
+        .one(conn)
+        .await?
+        .map(|m| serde_json::from_value(m.items).map_err(json_err))
+        .transpose()
+}

@@ -1,0 +1,260 @@
+//! Queries for schedules.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::domain::schedule::{Schedule, ScheduleStatus};
+use crate::entities::schedules::{self, Column, Entity as Schedules};
+
+fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
+    t.with_timezone(&Utc)
+}
+
+fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.into()
+}
+
+impl From<schedules::Model> for Schedule {
+    fn from(m: schedules::Model) -> Self {
+        Schedule {
+            id: m.id,
+            plan_id: m.plan_id,
+            plan_version: m.plan_version,
+            site_id: m.site_id,
+            equipment_id: m.equipment_id,
+            assignee_id: m.assignee_id,
+            due_at: utc(m.due_at),
+            window_ends_at: utc(m.window_ends_at),
+            status: ScheduleStatus::parse(&m.status),
+            started_at: m.started_at.map(utc),
+            completed_at: m.completed_at.map(utc),
+            created_at: utc(m.created_at),
+            updated_at: utc(m.updated_at),
+            plan: None,
+            equipment: None,
+        }
+    }
+}
+
+/// A schedule to generate.
+#[derive(Debug, Clone)]
+pub struct NewSchedule {
+    pub plan_id: i64,
+    pub plan_version: i32,
+    pub site_id: i64,
+    pub equipment_id: i64,
+    pub assignee_id: Option<i64>,
+    pub due_at: DateTime<Utc>,
+    pub window_ends_at: DateTime<Utc>,
+}
+
+/// Inserts the schedules that do not exist yet (unique per plan and due
+/// instant), so running twice, or on two instances at once, adds nothing.
+pub async fn insert_missing(
+    conn: &impl ConnectionTrait,
+    rows: &[NewSchedule],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(500) {
+        let models = chunk.iter().map(|r| schedules::ActiveModel {
+            plan_id: Set(r.plan_id),
+            plan_version: Set(r.plan_version),
+            site_id: Set(r.site_id),
+            equipment_id: Set(r.equipment_id),
+            assignee_id: Set(r.assignee_id),
+            due_at: Set(fixed(r.due_at)),
+            window_ends_at: Set(fixed(r.window_ends_at)),
+            status: Set(ScheduleStatus::Open.as_str().to_owned()),
+            started_at: Set(None),
+            completed_at: Set(None),
+            created_at: Set(fixed(now)),
+            updated_at: Set(fixed(now)),
+            ..Default::default()
+        });
+        inserted += Schedules::insert_many(models)
+            .on_conflict(
+                OnConflict::columns([Column::PlanId, Column::DueAt])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(inserted)
+}
+
+/// Removes the plan's open schedules due after `now` (they get regenerated).
+pub async fn delete_future_open(
+    conn: &impl ConnectionTrait,
+    plan_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(Schedules::delete_many()
+        .filter(Column::PlanId.eq(plan_id))
+        .filter(Column::Status.eq(ScheduleStatus::Open.as_str()))
+        .filter(Column::DueAt.gt(fixed(now)))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Schedule>, DbErr> {
+    Ok(Schedules::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Schedule::from))
+}
+
+/// Filters of a schedule list.
+#[derive(Debug, Default)]
+pub struct ScheduleFilter<'a> {
+    pub site_id: Option<i64>,
+    pub plan_id: Option<i64>,
+    pub equipment_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub status: Option<ScheduleStatus>,
+    pub due_from: Option<DateTime<Utc>>,
+    pub due_to: Option<DateTime<Utc>>,
+    pub scope: Option<&'a [i64]>,
+}
+
+/// One page in (due_at, id) order, after the keyset `after`; `limit + 1` rows.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    f: &ScheduleFilter<'_>,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: u64,
+) -> Result<Vec<Schedule>, DbErr> {
+    let mut cond = Condition::all();
+    if let Some(ids) = f.scope {
+        cond = cond.add(Column::SiteId.is_in(ids.iter().copied()));
+    }
+    if let Some(v) = f.site_id {
+        cond = cond.add(Column::SiteId.eq(v));
+    }
+    if let Some(v) = f.plan_id {
+        cond = cond.add(Column::PlanId.eq(v));
+    }
+    if let Some(v) = f.equipment_id {
+        cond = cond.add(Column::EquipmentId.eq(v));
+    }
+    if let Some(v) = f.assignee_id {
+        cond = cond.add(Column::AssigneeId.eq(v));
+    }
+    if let Some(v) = f.status {
+        cond = cond.add(Column::Status.eq(v.as_str()));
+    }
+    if let Some(v) = f.due_from {
+        cond = cond.add(Column::DueAt.gte(fixed(v)));
+    }
+    if let Some(v) = f.due_to {
+        cond = cond.add(Column::DueAt.lt(fixed(v)));
+    }
+    if let Some((due, id)) = after {
+        cond = cond.add(
+            Condition::any().add(Column::DueAt.gt(fixed(due))).add(
+                Condition::all()
+                    .add(Column::DueAt.eq(fixed(due)))
+                    .add(Column::Id.gt(id)),
+            ),
+        );
+    }
+    Ok(Schedules::find()
+        .filter(cond)
+        .order_by_asc(Column::DueAt)
+        .order_by_asc(Column::Id)
+        .limit(limit + 1)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Schedule::from)
+        .collect())
+}
+
+/// Changes assignee and/or status.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    assignee_id: Option<Option<i64>>,
+    status: Option<ScheduleStatus>,
+    now: DateTime<Utc>,
+) -> Result<Schedule, DbErr> {
+    let mut am = schedules::ActiveModel {
+        id: Set(id),
+        updated_at: Set(fixed(now)),
+        ..Default::default()
+    };
+    if let Some(a) = assignee_id {
+        am.assignee_id = Set(a);
+    }
+    if let Some(s) = status {
+        am.status = Set(s.as_str().to_owned());
+        if s == ScheduleStatus::InProgress {
+            am.started_at = Set(Some(fixed(now)));
+        }
+        if s == ScheduleStatus::Completed {
+            am.completed_at = Set(Some(fixed(now)));
+        }
+    }
+    Ok(am.update(conn).await?.into())
+}
+
+/// Moves `from` to `to` only if the schedule is still in `from`; false if
+/// another request changed it first.
+pub async fn transition(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    from: ScheduleStatus,
+    to: ScheduleStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut q = Schedules::update_many()
+        .col_expr(Column::Status, Expr::value(to.as_str()))
+        .col_expr(Column::UpdatedAt, Expr::value(fixed(now)));
+    if to == ScheduleStatus::InProgress {
+        q = q.col_expr(Column::StartedAt, Expr::value(fixed(now)));
+    }
+    let res = q
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(from.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Open schedules whose window has passed become `missed`.
+pub async fn mark_missed(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(Schedules::update_many()
+        .col_expr(Column::Status, Expr::value(ScheduleStatus::Missed.as_str()))
+        .col_expr(Column::UpdatedAt, Expr::value(fixed(now)))
+        .filter(Column::Status.eq(ScheduleStatus::Open.as_str()))
+        .filter(Column::WindowEndsAt.lt(fixed(now)))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Cancels the plan's open schedules due after `now` (plan deactivated).
+pub async fn cancel_future_open(
+    conn: &impl ConnectionTrait,
+    plan_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(Schedules::update_many()
+        .col_expr(
+            Column::Status,
+            Expr::value(ScheduleStatus::Cancelled.as_str()),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(fixed(now)))
+        .filter(Column::PlanId.eq(plan_id))
+        .filter(Column::Status.eq(ScheduleStatus::Open.as_str()))
+        .filter(Column::DueAt.gt(fixed(now)))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

@@ -34,6 +34,7 @@ use crate::error::{FieldError, Problem};
         (name = "equipment", description = "Machines inspected at a site"),
         (name = "plans", description = "Recurring inspection plans"),
         (name = "schedules", description = "Inspections that are due"),
+        (name = "stats", description = "Summaries computed in SQL"),
         (name = "audit", description = "Who changed what"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -8,6 +8,8 @@ pub mod equipment;
 pub mod page;
 pub mod plan;
 pub mod recurrence;
+pub mod result;
 pub mod schedule;
 pub mod site;
+pub mod stats;
 pub mod user;

@@ -8,6 +8,8 @@ pub mod login_throttles;
 pub mod plan_versions;
 pub mod plans;
 pub mod refresh_tokens;
+pub mod result_values;
+pub mod results;
 pub mod schedules;
 pub mod site_members;
 pub mod sites;

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_users_and_auth;
 mod m20261122_000002_sites_equipment_audit;
 mod m20261122_000003_plans_schedules;
+mod m20261122_000004_results;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_users_and_auth::Migration),
             Box::new(m20261122_000002_sites_equipment_audit::Migration),
             Box::new(m20261122_000003_plans_schedules::Migration),
+            Box::new(m20261122_000004_results::Migration),
         ]
     }
 }

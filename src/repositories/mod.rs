@@ -7,6 +7,8 @@ pub mod equipment;
 pub mod login_throttles;
 pub mod plans;
 pub mod refresh_tokens;
+pub mod results;
 pub mod schedules;
 pub mod sites;
+pub mod stats;
 pub mod users;

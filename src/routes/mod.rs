@@ -10,6 +10,7 @@ pub mod health;
 pub mod plans;
 pub mod schedules;
 pub mod sites;
+pub mod stats;
 pub mod users;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -28,6 +29,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(equipment::router())
         .merge(plans::router())
         .merge(schedules::router())
+        .merge(stats::router())
         .merge(audit::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

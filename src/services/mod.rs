@@ -5,6 +5,8 @@ pub mod audit;
 pub mod auth;
 pub mod equipment;
 pub mod plans;
+pub mod results;
 pub mod schedules;
 pub mod sites;
+pub mod stats;
 pub mod users;

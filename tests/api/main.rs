@@ -12,6 +12,7 @@ mod errors;
 mod health;
 mod openapi;
 mod plans;
+mod results;
 mod roles;
 mod schedules;
 mod scoping;

@@ -142,6 +142,21 @@ fn matrix() -> Vec<(Method, &'static str, [u16; 5])> {
         ),
         (Method::GET, "/api/v1/schedules", [200, 200, 200, 200, 401]),
         (
+            Method::PUT,
+            "/api/v1/schedules/{id}/result",
+            [201, 201, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/schedules/{id}/result",
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/stats/summary",
+            [200, 200, 200, 200, 401],
+        ),
+        (
             Method::GET,
             "/api/v1/schedules/{id}",
             [200, 200, 200, 200, 401],
@@ -187,6 +202,18 @@ async fn call(
         }
         (r, _) if r.starts_with("/api/v1/sites/{id}") => site,
         (r, _) if r.starts_with("/api/v1/plans/{id}") => app.seed_plan(site).await.0,
+        ("/api/v1/schedules/{id}/result", Method::GET) => {
+            let id = app.seed_plan(site).await.1;
+            let body = serde_json::from_value(
+                json!({"values": {"oil_pressure": 12, "guard_closed": true}}),
+            )
+            .unwrap();
+            let system = gemba::domain::auth::CurrentUser::system();
+            gemba::services::results::submit(&app.state, &system, id, None, body)
+                .await
+                .unwrap();
+            id
+        }
         (r, _) if r.starts_with("/api/v1/schedules/{id}") => app.seed_plan(site).await.1,
         (r, _) if r.starts_with("/api/v1/equipment/{id}") => {
             app.seed_equipment(
@@ -226,6 +253,9 @@ async fn call(
             rb(path).json(&crate::helpers::daily_plan(eq, "2026-12-01", "09:00"))
         }
         (Method::PATCH, "/api/v1/plans/{id}") => rb(path).header("if-match", "*").json(&json!({"title": "Renamed"})),
+        (Method::PUT, "/api/v1/schedules/{id}/result") => {
+            rb(path).json(&json!({"values": {"oil_pressure": 12, "guard_closed": true}}))
+        }
         (Method::PATCH, "/api/v1/schedules/{id}") => rb(path).json(&json!({"assignee_id": null})),
         (Method::PATCH, _) => rb(path).json(&json!({"name": "Renamed"})),
         (Method::PUT, "/api/v1/users/me/password") => rb(path).json(&json!({"current_password": "not my password", "new_password": "another good one"})),

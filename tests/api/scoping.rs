@@ -48,6 +48,37 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
                 json!({"site_id": "{site}", "code": "NEW-1", "name": "n", "line": "l", "kind": "k"}),
             ),
         ),
+        (Method::GET, "/api/v1/plans/{plan}", None),
+        (
+            Method::PATCH,
+            "/api/v1/plans/{plan}",
+            Some(json!({"title": "x"})),
+        ),
+        (Method::DELETE, "/api/v1/plans/{plan}", None),
+        (
+            Method::GET,
+            "/api/v1/plans/{plan}/occurrences?from=2026-12-01&to=2026-12-02",
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/plans",
+            Some(crate::helpers::daily_plan(0, "2026-12-01", "09:00")),
+        ),
+        (Method::GET, "/api/v1/schedules/{sch}", None),
+        (
+            Method::PATCH,
+            "/api/v1/schedules/{sch}",
+            Some(json!({"status": "cancelled"})),
+        ),
+        (Method::POST, "/api/v1/schedules/{sch}/start", None),
+        (
+            Method::PUT,
+            "/api/v1/schedules/{sch}/result",
+            Some(json!({"values": {"oil_pressure": 12, "guard_closed": true}})),
+        ),
+        (Method::GET, "/api/v1/schedules/{sch}/result", None),
+        (Method::GET, "/api/v1/stats/summary?site_id={site}", None),
     ];
     let mut failures = Vec::new();
     for role in [Role::Manager, Role::Inspector, Role::Viewer] {
@@ -95,14 +126,18 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
         }
         // Lists never show the other site.
         for path in [
-            "/api/v1/sites",
-            "/api/v1/equipment",
-            &format!("/api/v1/equipment?site_id={other}"),
+            "/api/v1/sites".to_owned(),
+            "/api/v1/equipment".to_owned(),
+            format!("/api/v1/equipment?site_id={other}"),
+            "/api/v1/plans".to_owned(),
+            format!("/api/v1/plans?site_id={other}"),
+            "/api/v1/schedules?limit=100".to_owned(),
+            format!("/api/v1/schedules?site_id={other}"),
         ] {
+            let path = path.as_str();
             let page: Value = app.get(path, Some(&token)).await.json().await.unwrap();
             for item in page["items"].as_array().unwrap() {
                 let site = item.get("site_id").unwrap_or(&item["id"]).as_i64().unwrap();
-                let _ = own_eq;
                 if site != own {
                     failures.push(format!("{role:?} GET {path} shows site {site}"));
                 }

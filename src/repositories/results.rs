@@ -1,0 +1,99 @@
+//! Queries for results and their typed values.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
+};
+
+use crate::domain::plan::ItemKind;
+use crate::domain::result::InspectionResult;
+use crate::entities::{result_values, results};
+
+/// A stored result: what was answered, and the idempotency data.
+#[derive(Debug, Clone)]
+pub struct StoredResult {
+    pub result: InspectionResult,
+    pub idempotency_key: Option<String>,
+    pub request_hash: String,
+}
+
+pub async fn find_by_schedule(
+    conn: &impl ConnectionTrait,
+    schedule_id: i64,
+) -> Result<Option<StoredResult>, DbErr> {
+    let Some(m) = results::Entity::find()
+        .filter(results::Column::ScheduleId.eq(schedule_id))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(StoredResult {
+        result: serde_json::from_value(m.response).map_err(|e| DbErr::Json(e.to_string()))?,
+        idempotency_key: m.idempotency_key,
+        request_hash: m.request_hash,
+    }))
+}
+
+/// Stores the result and one typed row per value.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    r: &InspectionResult,
+    site_id: i64,
+    due_at: DateTime<Utc>,
+    idempotency_key: Option<&str>,
+    request_hash: &str,
+) -> Result<(), DbErr> {
+    let row = results::ActiveModel {
+        schedule_id: Set(r.schedule_id),
+        plan_id: Set(r.plan_id),
+        plan_version: Set(r.plan_version),
+        site_id: Set(site_id),
+        due_at: Set(due_at.into()),
+        submitted_by: Set(r.submitted_by),
+        submitted_at: Set(r.submitted_at.into()),
+        notes: Set(r.notes.clone()),
+        passed: Set(r.passed),
+        failed_items: Set(to_json(&r.failed_items)?),
+        pass_rate: Set(r.pass_rate),
+        response: Set(to_json(r)?),
+        idempotency_key: Set(idempotency_key.map(str::to_owned)),
+        request_hash: Set(request_hash.to_owned()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let values: Vec<result_values::ActiveModel> = r
+        .values
+        .iter()
+        .map(|v| result_values::ActiveModel {
+            result_id: Set(row.id),
+            site_id: Set(site_id),
+            plan_id: Set(r.plan_id),
+            due_at: Set(due_at.into()),
+            item_key: Set(v.key.clone()),
+            kind: Set(match v.kind {
+                ItemKind::Check => "check",
+                ItemKind::Number => "number",
+                ItemKind::Text => "text",
+            }
+            .to_owned()),
+            number_value: Set(v.value.as_f64().filter(|_| v.kind == ItemKind::Number)),
+            bool_value: Set(v.value.as_bool()),
+            text_value: Set(v.value.as_str().map(str::to_owned)),
+            passed: Set(v.passed),
+            ..Default::default()
+        })
+        .collect();
+    if !values.is_empty() {
+        result_values::Entity::insert_many(values)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, DbErr> {
+    serde_json::to_value(v).map_err(|e| DbErr::Json(e.to_string()))
+}

@@ -1,0 +1,172 @@
+//! Submitting results: checked against the plan version, judged, stored
+//! with typed values, the schedule completed, all in one transaction; a
+//! retried submit with the same `Idempotency-Key` gets the first answer.
+
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+use crate::db::begin_write;
+use crate::domain::auth::CurrentUser;
+use crate::domain::result::{InspectionResult, SubmitResult, judge, summarize};
+use crate::domain::schedule::ScheduleStatus;
+use crate::error::{AppError, AppResult};
+use crate::repositories::{plans, results, schedules};
+use crate::services::audit::{self, Change};
+use crate::state::AppState;
+
+/// Whether the answer is a replay of an earlier submit.
+pub struct Submitted {
+    pub result: InspectionResult,
+    pub replayed: bool,
+}
+
+fn request_hash(input: &SubmitResult) -> AppResult<String> {
+    // `values` is a BTreeMap, so the serialization is canonical.
+    let bytes = serde_json::to_vec(input).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+pub fn check_idempotency_key(raw: Option<&str>) -> AppResult<Option<&str>> {
+    match raw {
+        None => Ok(None),
+        Some(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k))
+        }
+        Some(_) => Err(AppError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+        )),
+    }
+}
+
+pub async fn submit(
+    state: &AppState,
+    actor: &CurrentUser,
+    schedule_id: i64,
+    idempotency_key: Option<&str>,
+    input: SubmitResult,
+) -> AppResult<Submitted> {
+    let hash = request_hash(&input)?;
+    let txn = begin_write(&state.db).await?;
+    let schedule = schedules::find(&txn, schedule_id)
+        .await?
+        .filter(|s| actor.sees_site(s.site_id))
+        .ok_or(AppError::NotFound)?;
+    if let Some(existing) = results::find_by_schedule(&txn, schedule_id).await? {
+        return match (idempotency_key, &existing.idempotency_key) {
+            (Some(k), Some(stored)) if k == stored && existing.request_hash == hash => {
+                Ok(Submitted {
+                    result: existing.result,
+                    replayed: true,
+                })
+            }
+            (Some(k), Some(stored)) if k == stored => Err(AppError::validation(
+                "Idempotency-Key",
+                "reused",
+                "this key was used for a different submission",
+            )),
+            _ => Err(AppError::Conflict(
+                "the schedule already has a result".into(),
+            )),
+        };
+    }
+    if !matches!(
+        schedule.status,
+        ScheduleStatus::Open | ScheduleStatus::InProgress
+    ) {
+        return Err(AppError::Conflict(format!(
+            "results can be recorded for open or started schedules; this one is {}",
+            schedule.status.as_str()
+        )));
+    }
+    let items = plans::version_items(&txn, schedule.plan_id, schedule.plan_version)
+        .await?
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "plan {} has no version {}",
+                schedule.plan_id,
+                schedule.plan_version
+            ))
+        })?;
+    let values = judge(&items, &input).map_err(AppError::Validation)?;
+    let (passed, failed_items, pass_rate) = summarize(&values);
+    let now = Utc::now();
+    let result = InspectionResult {
+        schedule_id,
+        plan_id: schedule.plan_id,
+        plan_version: schedule.plan_version,
+        values,
+        notes: input
+            .notes
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
+        passed,
+        failed_items,
+        pass_rate,
+        submitted_by: actor.actor_id(),
+        submitted_at: now,
+    };
+    results::insert(
+        &txn,
+        &result,
+        schedule.site_id,
+        schedule.due_at,
+        idempotency_key,
+        &hash,
+    )
+    .await
+    .map_err(|e| match crate::error::sql_err(&e) {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Conflict("another submission for this schedule is in progress".into())
+        }
+        _ => e.into(),
+    })?;
+    let after = schedules::update(
+        &txn,
+        schedule_id,
+        None,
+        Some(ScheduleStatus::Completed),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "schedule",
+        schedule_id,
+        Some(schedule.site_id),
+        Change::Updated(&schedule, &after),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "result",
+        schedule_id,
+        Some(schedule.site_id),
+        Change::Created(&result),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Submitted {
+        result,
+        replayed: false,
+    })
+}
+
+pub async fn get(
+    state: &AppState,
+    actor: &CurrentUser,
+    schedule_id: i64,
+) -> AppResult<InspectionResult> {
+    schedules::find(&state.db, schedule_id)
+        .await?
+        .filter(|s| actor.sees_site(s.site_id))
+        .ok_or(AppError::NotFound)?;
+    results::find_by_schedule(&state.db, schedule_id)
+        .await?
+        .map(|r| r.result)
+        .ok_or(AppError::NotFound)
+}

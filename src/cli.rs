@@ -30,6 +30,8 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Load a realistic sample: factories in KR/VN/US, equipment, plans and 90 days of history.
+    Demo(#[command(flatten)] SettingsOverrides),
     /// Print the OpenAPI document (JSON) to stdout.
     Openapi,
 }
@@ -82,6 +84,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     settings,
                 },
         } => create_user(Settings::load(&settings)?, email, name, role).await,
+        Command::Demo(o) => {
+            let settings = Settings::load(&o)?;
+            let _guard = telemetry::init(&settings)?;
+            let state = build_state(settings).await?;
+            crate::demo::load(&state).await
+        }
         Command::Openapi => {
             let doc = openapi::document()
                 .to_pretty_json()

@@ -39,7 +39,10 @@ const FACTORIES: &[Factory] = &[
         tz: "Asia/Seoul",
         lines: &["프레스 A라인", "용접 B라인", "도장 C라인"],
         manager: ("manager@gemba.example", "김민준 팀장"),
-        inspectors: &[("inspector@gemba.example", "이서연"), ("park.jihoon@gemba.example", "박지훈")],
+        inspectors: &[
+            ("inspector@gemba.example", "이서연"),
+            ("park.jihoon@gemba.example", "박지훈"),
+        ],
     },
     Factory {
         code: "KR-ULSAN",
@@ -111,8 +114,16 @@ fn recurrence(i: usize, start: &str) -> serde_json::Value {
 /// A measured value: mostly within limits, sometimes not.
 fn reading(min: f64, max: f64, seed: u64) -> f64 {
     let span = max - min;
-    let x = (seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 33) % 1000;
-    let v = if x < 60 { max + span * 0.1 } else { min + span * (x as f64 / 1000.0) };
+    let x = (seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407)
+        >> 33)
+        % 1000;
+    let v = if x < 60 {
+        max + span * 0.1
+    } else {
+        min + span * (x as f64 / 1000.0)
+    };
     (v * 10.0).round() / 10.0
 }
 
@@ -132,12 +143,20 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         role,
         password: Secret::new(PASSWORD),
     };
-    users::create(state, &system, user("admin@gemba.example", "관리자", Role::Admin))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    users::create(state, &system, user("viewer@gemba.example", "품질 감사", Role::Viewer))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    users::create(
+        state,
+        &system,
+        user("admin@gemba.example", "관리자", Role::Admin),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    users::create(
+        state,
+        &system,
+        user("viewer@gemba.example", "품질 감사", Role::Viewer),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let history_start = (Utc::now() - Duration::days(90)).date_naive().to_string();
     let (mut n_equipment, mut n_plans) = (0, 0);
     for f in FACTORIES {
@@ -154,16 +173,24 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))
         .context("creating a demo site")?;
-        let manager = users::create(state, &system, user(f.manager.0, f.manager.1, Role::Manager))
+        let manager = users::create(
+            state,
+            &system,
+            user(f.manager.0, f.manager.1, Role::Manager),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        sites::set_member(state, &system, site.id, manager.id, true)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        sites::set_member(state, &system, site.id, manager.id, true).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let mut inspectors = Vec::new();
         for (email, name) in f.inspectors {
             let u = users::create(state, &system, user(email, name, Role::Inspector))
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            sites::set_member(state, &system, site.id, u.id, true).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            sites::set_member(state, &system, site.id, u.id, true)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             inspectors.push(u.id);
         }
         let mut i = 0;
@@ -196,7 +223,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
                         "assignee_id": inspectors[i % inspectors.len()],
                         "items": checklist(kind),
                     }))?;
-                    let plan = plans::create(state, &system, body).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                    let plan = plans::create(state, &system, body)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                     n_plans += 1;
                     history(state, &plan, f.tz).await?;
                 }
@@ -204,17 +233,25 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         }
     }
     // Whatever was left open in the past is now missed.
-    let (_, missed) = schedules::run_once(state, Utc::now()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (_, missed) = schedules::run_once(state, Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     println!(
         "demo loaded: {} factories, {n_equipment} pieces of equipment, {n_plans} plans, 90 days of history ({missed} missed)",
         FACTORIES.len()
     );
-    println!("log in as admin@gemba.example, manager@gemba.example or inspector@gemba.example with password {PASSWORD}");
+    println!(
+        "log in as admin@gemba.example, manager@gemba.example or inspector@gemba.example with password {PASSWORD}"
+    );
     Ok(())
 }
 
 /// Schedules for the last 90 days, most with results.
-async fn history(state: &AppState, plan: &crate::domain::plan::Plan, tz: &str) -> anyhow::Result<()> {
+async fn history(
+    state: &AppState,
+    plan: &crate::domain::plan::Plan,
+    tz: &str,
+) -> anyhow::Result<()> {
     let system = CurrentUser::system();
     let now = Utc::now();
     let past = now - Duration::days(91);
@@ -231,8 +268,14 @@ async fn history(state: &AppState, plan: &crate::domain::plan::Plan, tz: &str) -
             cursor: cursor.clone(),
             ..Default::default()
         };
-        let page = schedules::list(state, &system, q).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        for s in page.items.iter().filter(|s| s.status == ScheduleStatus::Open) {
+        let page = schedules::list(state, &system, q)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        for s in page
+            .items
+            .iter()
+            .filter(|s| s.status == ScheduleStatus::Open)
+        {
             seed = seed.wrapping_add(104729);
             if seed % 100 < 8 {
                 continue; // left undone: becomes missed
@@ -241,7 +284,11 @@ async fn history(state: &AppState, plan: &crate::domain::plan::Plan, tz: &str) -
             for item in &plan.items {
                 let v = match item.kind {
                     crate::domain::plan::ItemKind::Number => {
-                        json!(reading(item.min.unwrap_or(0.0), item.max.unwrap_or(100.0), seed ^ item.key.len() as u64))
+                        json!(reading(
+                            item.min.unwrap_or(0.0),
+                            item.max.unwrap_or(100.0),
+                            seed ^ item.key.len() as u64
+                        ))
                     }
                     crate::domain::plan::ItemKind::Check => json!(seed % 100 > 3),
                     crate::domain::plan::ItemKind::Text => continue,
@@ -249,7 +296,9 @@ async fn history(state: &AppState, plan: &crate::domain::plan::Plan, tz: &str) -
                 values.insert(item.key.clone(), v);
             }
             let body: SubmitResult = serde_json::from_value(json!({"values": values}))?;
-            results::submit(state, &system, s.id, None, body).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            results::submit(state, &system, s.id, None, body)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         }
         match page.next_cursor {
             Some(c) => cursor = Some(c),

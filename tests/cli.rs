@@ -213,3 +213,37 @@ async fn weak_password_from_the_cli_is_refused_with_the_reason() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("commonly used"));
 }
+
+#[tokio::test]
+async fn demo_loads_a_living_sample_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = common::fresh_database_url(dir.path()).await;
+    let out = gemba(dir.path(), &db_url)
+        .env("GEMBA_LOG", "warn")
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    // "demo loaded: 4 factories, 72 pieces of equipment, 54 plans, 90 days of history (N missed)"
+    let numbers: Vec<u64> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    assert!(text.contains("demo loaded"), "{text}");
+    assert_eq!(numbers[0], 4, "{text}");
+    assert!(numbers[1] >= 50, "equipment: {text}");
+    assert!(numbers[2] >= 30, "plans: {text}");
+    assert!(numbers[4] > 0, "some inspections were missed: {text}");
+    let again = gemba(dir.path(), &db_url)
+        .env("GEMBA_LOG", "warn")
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already loaded"));
+}

@@ -13,3 +13,13 @@ pub mod schedule;
 pub mod site;
 pub mod stats;
 pub mod user;
+
+/// For PATCH fields where `null` means "clear": absent → `None`,
+/// `null` → `Some(None)`, a value → `Some(Some(v))`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

@@ -101,15 +101,11 @@ pub struct UpdatePlan {
     #[schema(value_type = Option<String>, example = "09:00")]
     pub due_time: Option<NaiveTime>,
     pub window_hours: Option<u32>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<i64>)]
     pub assignee_id: Option<Option<i64>>,
     pub items: Option<Vec<ChecklistItem>>,
     pub is_active: Option<bool>,
-}
-
-fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// Checked plan fields; `None` means unchanged.

@@ -129,15 +129,11 @@ impl Include {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSchedule {
     /// `null` unassigns.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<i64>)]
     pub assignee_id: Option<Option<i64>>,
     /// Only `cancelled` may be set here.
     pub status: Option<ScheduleStatus>,
-}
-
-fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// Keyset cursor over (due_at, id).

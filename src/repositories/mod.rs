@@ -12,3 +12,13 @@ pub mod schedules;
 pub mod sites;
 pub mod stats;
 pub mod users;
+
+/// A JSON column's value from a domain value.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, sea_orm::DbErr> {
+    serde_json::to_value(v).map_err(json_err)
+}
+
+/// A JSON column that does not hold what the domain expects.
+pub(crate) fn json_err(e: serde_json::Error) -> sea_orm::DbErr {
+    sea_orm::DbErr::Json(e.to_string())
+}

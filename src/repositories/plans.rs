@@ -6,13 +6,10 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::{json_err, to_json};
 use crate::domain::plan::{ChecklistItem, Plan, PlanFields};
 use crate::entities::plan_versions;
 use crate::entities::plans::{self, Column, Entity as Plans};
-
-fn json_err(e: serde_json::Error) -> DbErr {
-    DbErr::Json(e.to_string())
-}
 
 impl TryFrom<plans::Model> for Plan {
     type Error = DbErr;
@@ -34,10 +31,6 @@ impl TryFrom<plans::Model> for Plan {
             updated_at: m.updated_at.with_timezone(&Utc),
         })
     }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, DbErr> {
-    serde_json::to_value(v).map_err(json_err)
 }
 
 async fn insert_version(

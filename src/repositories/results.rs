@@ -6,6 +6,7 @@ use sea_orm::{
     QueryFilter,
 };
 
+use super::{json_err, to_json};
 use crate::domain::plan::ItemKind;
 use crate::domain::result::InspectionResult;
 use crate::entities::{result_values, results};
@@ -30,7 +31,7 @@ pub async fn find_by_schedule(
         return Ok(None);
     };
     Ok(Some(StoredResult {
-        result: serde_json::from_value(m.response).map_err(|e| DbErr::Json(e.to_string()))?,
+        result: serde_json::from_value(m.response).map_err(json_err)?,
         idempotency_key: m.idempotency_key,
         request_hash: m.request_hash,
     }))
@@ -92,8 +93,4 @@ pub async fn insert(
             .await?;
     }
     Ok(())
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, DbErr> {
-    serde_json::to_value(v).map_err(|e| DbErr::Json(e.to_string()))
 }

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditEvent {
     pub id: i64,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub occurred_at: DateTime<Utc>,
     /// The user who made the change (absent for the command line).
     pub actor_id: Option<i64>,

@@ -48,7 +48,9 @@ pub struct Equipment {
     #[schema(example = "press")]
     pub kind: String,
     pub status: EquipmentStatus,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -12,6 +12,7 @@ pub mod result;
 pub mod schedule;
 pub mod site;
 pub mod stats;
+pub mod time;
 pub mod user;
 
 /// For PATCH fields where `null` means "clear": absent → `None`,

@@ -65,7 +65,9 @@ pub struct Plan {
     pub is_active: bool,
     pub version: i32,
     pub items: Vec<ChecklistItem>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -282,5 +284,6 @@ pub struct Occurrence {
     #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     /// The due instant (UTC).
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub due_at: DateTime<Utc>,
 }

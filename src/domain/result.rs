@@ -50,6 +50,7 @@ pub struct InspectionResult {
     /// Share of judged items that passed, 0..1 (absent when nothing was judged).
     pub pass_rate: Option<f64>,
     pub submitted_by: Option<i64>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub submitted_at: DateTime<Utc>,
 }
 

@@ -53,13 +53,19 @@ pub struct Schedule {
     pub site_id: i64,
     pub equipment_id: i64,
     pub assignee_id: Option<i64>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub due_at: DateTime<Utc>,
     /// After this instant an open schedule is `missed`.
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub window_ends_at: DateTime<Utc>,
     pub status: ScheduleStatus,
+    #[serde(serialize_with = "crate::domain::time::rfc3339_opt")]
     pub started_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339_opt")]
     pub completed_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// With `include=plan`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

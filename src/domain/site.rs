@@ -22,7 +22,9 @@ pub struct Site {
     /// IANA time zone; schedules are computed in it.
     #[schema(example = "Asia/Seoul")]
     pub timezone: String,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

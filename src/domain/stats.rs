@@ -43,7 +43,9 @@ pub struct ItemStats {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatsSummary {
     pub site_id: Option<i64>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub from: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub to: DateTime<Utc>,
     pub total: i64,
     pub by_status: StatusCounts,

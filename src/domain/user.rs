@@ -199,7 +199,9 @@ pub struct User {
     pub role: Role,
     /// False once the user was deleted (deactivated); they cannot log in.
     pub is_active: bool,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

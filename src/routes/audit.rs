@@ -1,6 +1,6 @@
 //! `/audit-events`: the change log, for admins and managers.
 
-use axum::Json;
+use crate::routes::json::Json;
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -1,6 +1,6 @@
 //! `/auth`: login (JSON and OAuth2 form), refresh, logout.
 
-use axum::Json;
+use crate::routes::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -1,6 +1,6 @@
 //! `/countries`: ISO 3166-1 reference data.
 
-use axum::Json;
+use crate::routes::json::Json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::country::{self, Country};

@@ -7,6 +7,7 @@ pub mod countries;
 pub mod equipment;
 pub mod extract;
 pub mod health;
+pub mod json;
 pub mod plans;
 pub mod schedules;
 pub mod sites;

@@ -1,6 +1,6 @@
 //! `/plans`: recurring inspection plans, versioned with ETags.
 
-use axum::Json;
+use crate::routes::json::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

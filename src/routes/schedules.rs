@@ -1,6 +1,6 @@
 //! `/schedules`: the inspections that are due, and starting them.
 
-use axum::Json;
+use crate::routes::json::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -1,6 +1,6 @@
 //! `/sites`: factories and their members.
 
-use axum::Json;
+use crate::routes::json::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;

@@ -1,6 +1,6 @@
 //! `/stats`: summaries computed in SQL.
 
-use axum::Json;
+use crate::routes::json::Json;
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

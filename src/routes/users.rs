@@ -1,6 +1,6 @@
 //! `/users`: account management, and `/users/me` for the caller.
 
-use axum::Json;
+use crate::routes::json::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;

@@ -7,6 +7,7 @@ mod m20261122_000001_users_and_auth;
 mod m20261122_000002_sites_equipment_audit;
 mod m20261122_000003_plans_schedules;
 mod m20261122_000004_results;
+mod m20261122_000005_stats_indexes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_sites_equipment_audit::Migration),
             Box::new(m20261122_000003_plans_schedules::Migration),
             Box::new(m20261122_000004_results::Migration),
+            Box::new(m20261122_000005_stats_indexes::Migration),
         ]
     }
 }

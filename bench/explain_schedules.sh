@@ -31,4 +31,11 @@ select * from schedules
 where site_id = 7 and due_at >= '2026-02-01T00:00:00+00:00' and due_at < '2026-02-08T00:00:00+00:00'
   and (due_at > '2026-02-01T00:00:00+00:00' or (due_at = '2026-02-01T00:00:00+00:00' and id > 250000))
 order by due_at asc, id asc limit 51"
-psql "$ADMIN" -qc "drop database if exists $DB with (force)"
+echo "EXPLAIN ANALYZE: the three aggregates of GET /stats/summary?site_id=7 over three months"
+for q in \
+  "select status, count(*) from schedules where due_at >= '2026-01-01' and due_at < '2026-04-01' and site_id = 7 group by status" \
+  "select count(*), sum(case when passed then 1 else 0 end) from results where due_at >= '2026-01-01' and due_at < '2026-04-01' and site_id = 7" \
+  "select plan_id, item_key, count(number_value), sum(number_value), avg(number_value), min(number_value), max(number_value) from result_values where due_at >= '2026-01-01' and due_at < '2026-04-01' and site_id = 7 and number_value is not null group by plan_id, item_key order by plan_id, item_key"; do
+  psql "$URL" -c "explain (analyze, buffers) $q" | grep -E "Scan|Execution"
+done
+[ -n "${KEEP:-}" ] || psql "$ADMIN" -qc "drop database if exists $DB with (force)"

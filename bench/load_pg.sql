@@ -1,5 +1,5 @@
 -- The large data set of the benchmarks: 20 sites, 5,000 equipment,
--- 10,000 plans, 1,000,000 schedules (60 % completed history, the rest open).
+-- 10,000 plans, 1,000,000 schedules (60 % completed history with results, the rest open).
 \timing on
 insert into sites (code, name, country_code, timezone, created_at, updated_at)
 select 'SITE-' || g, 'Site ' || g, 'KR', 'Asia/Seoul', now(), now() from generate_series(1, 20) g;
@@ -15,12 +15,35 @@ insert into plan_versions (plan_id, version, items, created_at) select id, 1, it
 -- 100 schedules per plan, one a day from 2026-01-01 09:00 KST, inserted in
 -- (plan, day) order: schedule id = (plan id - 1) * 100 + day + 1, and days
 -- 60..99 (ids ending in 61..99 or 00) are open.
-insert into schedules (plan_id, plan_version, site_id, equipment_id, assignee_id, due_at, window_ends_at, status, created_at, updated_at)
+insert into schedules (plan_id, plan_version, site_id, equipment_id, assignee_id, due_at, window_ends_at, status, started_at, completed_at, created_at, updated_at)
 select p.id, 1, p.site_id, p.equipment_id, null,
        timestamptz '2026-01-01 00:00:00+00' + (d || ' days')::interval,
        timestamptz '2026-01-01 04:00:00+00' + (d || ' days')::interval,
-       case when d < 60 then 'completed' else 'open' end, now(), now()
+       case when d < 60 then 'completed' else 'open' end,
+       case when d < 60 then timestamptz '2026-01-01 00:30:00+00' + (d || ' days')::interval end,
+       case when d < 60 then timestamptz '2026-01-01 01:00:00+00' + (d || ' days')::interval end,
+       now(), now()
 from plans p cross join generate_series(0, 99) d
 order by p.id, d;
-analyze;
+-- One result per completed schedule (600,000), each with one measured value
+-- p = 1.0 .. 2.2 (limits 1.0 .. 2.0, so 2 in 13 fail), stored as gemba
+-- stores them: the answer as JSON and one typed row in result_values.
+insert into results (schedule_id, plan_id, plan_version, site_id, due_at, submitted_by, submitted_at, notes, passed, failed_items, pass_rate, response, idempotency_key, request_hash)
+select s.id, s.plan_id, 1, s.site_id, s.due_at, null, s.completed_at, null, v.ok,
+       case when v.ok then '[]' else '["p"]' end::json,
+       case when v.ok then 1.0 else 0.0 end,
+       json_build_object('schedule_id', s.id, 'plan_id', s.plan_id, 'plan_version', 1,
+         'values', json_build_array(json_build_object('key', 'p', 'kind', 'number', 'value', v.p, 'passed', v.ok)),
+         'notes', null, 'passed', v.ok, 'failed_items', case when v.ok then '[]' else '["p"]' end::json,
+         'pass_rate', case when v.ok then 1.0 else 0.0 end, 'submitted_by', null, 'submitted_at', s.completed_at),
+       null, md5(s.id::text) || md5(s.plan_id::text)
+from schedules s
+cross join lateral (select 1.0 + (s.id * 7 % 13) / 10.0 as p) x
+cross join lateral (select x.p::double precision as p, x.p <= 2.0 as ok) v
+where s.status = 'completed'
+order by s.id;
+insert into result_values (result_id, site_id, plan_id, due_at, item_key, kind, number_value, bool_value, text_value, passed)
+select r.id, r.site_id, r.plan_id, r.due_at, 'p', 'number', 1.0 + (r.schedule_id * 7 % 13) / 10.0, null, null, r.passed
+from results r order by r.id;
+vacuum analyze;
 select count(*) as schedules from schedules;

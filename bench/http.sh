@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# The HTTP load benchmark of gemba on the large data set (20 sites, 5,000
+# equipment, 10,000 plans, 1,000,000 schedules, 600,000 results):
+#
+#  1. loads the data (bench/load_pg.sql, bench/load_sqlite.sql) after
+#     `gemba migrate`, into a fresh PostgreSQL database and a fresh SQLite file;
+#  2. starts release gemba on each and drives four endpoints with oha
+#     (32 connections): the schedule list with plans and equipment embedded,
+#     one schedule, submitting a result, the stats summary; records
+#     requests/s, p50/p99 latency, status codes and the server's peak RSS;
+#  3. on PostgreSQL, runs `pgbench -M prepared` (32 clients) with the SQL
+#     statements each endpoint issues (bench/pgbench/*.sql, including the
+#     per-request auth lookup) for the database's ceiling, and reports gemba's
+#     requests/s as a share of it;
+#  4. writes the tables between the markers in bench/RESULTS.md.
+#
+# gemba, oha, pgbench and PostgreSQL share this machine's cores. Connections
+# to PostgreSQL use sslmode=disable on both sides (loopback).
+#
+# Usage: bash bench/http.sh [pg|sqlite|all] [seconds per run]
+# Needs: oha (`cargo install oha`), psql and pgbench, python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WHICH="${1:-all}"
+SECS="${2:-15}"
+ADMIN="${GEMBA_BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+DB=gemba_bench_http
+PG_URL="${ADMIN%/*}/$DB?sslmode=disable"
+PORT=8090
+B="http://127.0.0.1:$PORT/api/v1"
+OUT=$(mktemp -d)
+command -v oha >/dev/null || { echo "install oha first: cargo install oha --locked" >&2; exit 1; }
+
+cargo build --release --quiet
+BIN=./target/release/gemba
+PID=
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+  psql "$ADMIN" -qc "drop database if exists $DB with (force)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+load() { # backend -> exports GEMBA_DATABASE_URL
+  local backend=$1
+  export GEMBA_LOG=warn GEMBA_DATA_DIR="$OUT/$backend"
+  mkdir -p "$GEMBA_DATA_DIR"
+  if [ "$backend" = pg ]; then
+    psql "$ADMIN" -qc "drop database if exists $DB with (force)" >/dev/null
+    psql "$ADMIN" -qc "create database $DB"
+    export GEMBA_DATABASE_URL="$PG_URL"
+    $BIN migrate >/dev/null
+    psql "$PG_URL" -q -f bench/load_pg.sql >/dev/null
+  else
+    unset GEMBA_DATABASE_URL # the embedded default: $GEMBA_DATA_DIR/gemba.db
+    $BIN migrate >/dev/null
+    python3 - "$GEMBA_DATA_DIR/gemba.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.executescript(open("bench/load_sqlite.sql").read())
+PY
+  fi
+  echo 'bench password 1234' | $BIN user create --email bench@factory.example --role admin >/dev/null
+}
+
+serve() {
+  GEMBA_BIND=127.0.0.1:$PORT GEMBA_SCHEDULER_INTERVAL_SECS=0 $BIN serve >"$OUT/serve.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.1; done
+  TOKEN=$(curl -sf "$B/auth/login" -H 'content-type: application/json' \
+    -d '{"email":"bench@factory.example","password":"bench password 1234"}' |
+    python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
+}
+
+stop() {
+  kill "$PID"
+  wait "$PID" || true
+  PID=
+}
+
+# oha run -> one JSON line in $OUT/<backend>.jsonl
+# the largest resident set of the server while a run lasts, in KiB
+sample_rss() { # file
+  local max=0 r
+  while [ -e "$OUT/sampling" ]; do
+    r=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status" 2>/dev/null || echo 0)
+    [ "${r:-0}" -gt "$max" ] && max=$r
+    sleep 0.1
+  done
+  echo "$max" >"$1"
+}
+
+drive() { # backend, name, oha args...
+  local backend=$1 name=$2; shift 2
+  touch "$OUT/sampling"
+  sample_rss "$OUT/rss.$backend.$name" &
+  local sampler=$!
+  python3 bench/cpu.py snap "$OUT/cpu.before"
+  oha -c 32 -z "${SECS}s" --no-tui --output-format json -H "authorization: Bearer $TOKEN" "$@" \
+    >"$OUT/run.json"
+  python3 bench/cpu.py snap "$OUT/cpu.after"
+  rm -f "$OUT/sampling"
+  wait "$sampler"
+  python3 - "$OUT" "$backend" "$name" <<'PY' >>"$OUT/$backend.jsonl"
+import json, subprocess, sys
+out, backend, name = sys.argv[1:4]
+d = json.load(open(f"{out}/run.json"))
+d["name"] = name
+d["rss_kib"] = int(open(f"{out}/rss.{backend}.{name}").read())
+d["cpu"] = json.loads(subprocess.check_output(["python3", "bench/cpu.py", "diff", f"{out}/cpu.before", f"{out}/cpu.after"]))
+print(json.dumps(d))
+PY
+}
+
+http_runs() { # backend
+  local backend=$1
+  # warm the caches the same way for every run
+  oha -c 8 -n 2000 --no-tui -H "authorization: Bearer $TOKEN" \
+    "$B/schedules?site_id=7&due_from=2026-02-01T00:00:00Z&include=plan,equipment&limit=50" >/dev/null
+  drive "$backend" list "$B/schedules?site_id=7&due_from=2026-02-01T00:00:00Z&include=plan,equipment&limit=50"
+  drive "$backend" get --rand-regex-url "$B/schedules/[1-9][0-9]{5}"
+  # Open schedules of plans 1001..4999 (ids ending in 61..99, see load_pg.sql);
+  # a random id drawn twice answers 409, counted in the status column.
+  drive "$backend" put -m PUT -T application/json -d '{"values":{"p":1.5}}' \
+    --rand-regex-url "$B/schedules/[1-4][0-9]{3}[6-9][1-9]/result"
+  drive "$backend" stats "$B/stats/summary?site_id=7&from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z"
+}
+
+pgbench_runs() {
+  psql "$PG_URL" -qc "create sequence if not exists bench_put_seq"
+  for w in list:list_schedules get:get_schedule put:put_result stats:stats_summary; do
+    python3 bench/cpu.py snap "$OUT/cpu.before"
+    pgbench -n -M prepared -c 32 -j 2 -T "$SECS" -f "bench/pgbench/${w#*:}.sql" "$PG_URL" 2>&1 |
+      awk -v n="${w%%:*}" '/^tps/ {print n, $3} /number of transactions actually processed/ {print n "_n", $NF}' >>"$OUT/pgbench.txt"
+    python3 bench/cpu.py snap "$OUT/cpu.after"
+    python3 bench/cpu.py diff "$OUT/cpu.before" "$OUT/cpu.after" |
+      python3 -c 'import json,sys; print(sys.argv[1] + "_pgcpu", json.load(sys.stdin)["postgres"])' "${w%%:*}" >>"$OUT/pgbench.txt"
+  done
+}
+
+for backend in pg sqlite; do
+  [ "$WHICH" = all ] || [ "$WHICH" = "$backend" ] || continue
+  echo "== $backend: loading" >&2
+  load "$backend"
+  serve
+  echo "== $backend: oha" >&2
+  http_runs "$backend"
+  stop
+  if [ "$backend" = pg ]; then
+    echo "== pg: pgbench" >&2
+    pgbench_runs
+  fi
+done
+
+python3 - "$OUT" "$SECS" "$(date -u +%Y-%m-%d)" <<'PY'
+import json, os, sys
+out, secs, day = sys.argv[1], sys.argv[2], sys.argv[3]
+names = {
+    "list": "GET /schedules?site_id=7&include=plan,equipment&limit=50",
+    "get": "GET /schedules/{id}",
+    "put": "PUT /schedules/{id}/result",
+    "stats": "GET /stats/summary (site 7, 3 months)",
+}
+bench = {}
+if os.path.exists(f"{out}/pgbench.txt"):
+    for line in open(f"{out}/pgbench.txt"):
+        k, v = line.split()
+        bench[k] = float(v)
+lines = [
+    f"Run of {day}: oha, 32 connections, {secs} s per endpoint; pgbench -M prepared, 32 clients, "
+    f"{secs} s per script. RSS: the server's largest resident set while the run lasted. CPU: "
+    "user + system time of the gemba process and of all PostgreSQL processes over the run, "
+    "divided by the requests (or pgbench transactions) completed.",
+    "",
+]
+for backend, title in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
+    path = f"{out}/{backend}.jsonl"
+    if not os.path.exists(path):
+        continue
+    pg = backend == "pg"
+    head = f"| {title} | req/s | p50 ms | p99 ms | status codes | RSS MiB | gemba CPU µs/req |"
+    rule = "|---|---:|---:|---:|---|---:|---:|"
+    if pg:
+        head += " PG CPU µs/req | pgbench tps | PG CPU µs/txn (pgbench) | share of ceiling |"
+        rule += "---:|---:|---:|---:|"
+    lines += [head, rule]
+    for row in map(json.loads, open(path)):
+        s, p, n = row["summary"], row["latencyPercentiles"], row["name"]
+        dist = row.get("statusCodeDistribution", {})
+        done = sum(dist.values()) or 1
+        codes = ", ".join(f"{k}: {v}" for k, v in sorted(dist.items()))
+        rps = s["requestsPerSec"]
+        cells = (
+            f"| {names[n]} | {rps:.0f} | {p['p50']*1000:.1f} | {p['p99']*1000:.1f} | {codes} "
+            f"| {row['rss_kib']/1024:.1f} | {row['cpu']['gemba']*1e6/done:.0f} |"
+        )
+        if pg:
+            cells += f" {row['cpu']['postgres']*1e6/done:.0f} |"
+            if n in bench:
+                per_txn = bench[f"{n}_pgcpu"] * 1e6 / bench[f"{n}_n"]
+                cells += f" {bench[n]:.0f} | {per_txn:.0f} | {100*rps/bench[n]:.0f} % |"
+            else:
+                cells += " | | |"
+        lines.append(cells)
+    lines.append("")
+text = "\n".join(lines)
+print(text)
+path = "bench/RESULTS.md"
+doc = open(path).read()
+begin, end = "<!-- http.sh:begin -->", "<!-- http.sh:end -->"
+if begin in doc and end in doc:
+    doc = doc[: doc.index(begin) + len(begin)] + "\n" + text + "\n" + doc[doc.index(end):]
+    open(path, "w").write(doc)
+PY

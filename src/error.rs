@@ -463,12 +463,6 @@ where
     }
 }
 
-impl<T: Serialize> IntoResponse for AppJson<T> {
-    fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
-    }
-}
-
 fn has_json_content_type(headers: &HeaderMap) -> bool {
     let Some(ct) = headers
         .get(header::CONTENT_TYPE)

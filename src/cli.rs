@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Settings, SettingsOverrides};
 use crate::domain::auth::Secret;
-use crate::domain::user::{CreateUser, Role};
+use crate::domain::field::from_value;
+use crate::domain::user::{NewUser, Role};
 use crate::error::AppError;
 use crate::startup::{Application, build_state, shutdown_signal};
 use crate::{db, openapi, services, telemetry};
@@ -54,7 +55,7 @@ pub enum UserCommand {
 
 impl clap::ValueEnum for Role {
     fn value_variants<'a>() -> &'a [Self] {
-        &Role::ALL
+        Role::ALL
     }
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.as_str()))
@@ -139,15 +140,18 @@ async fn create_user(
     let password = read_password()?;
     let state = build_state(settings).await?;
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("admin").to_owned());
-    let input = CreateUser {
-        email,
-        name,
-        role,
-        password,
-    };
-    match services::users::create_from_cli(&state, input).await {
+    let input = from_value::<NewUser>(serde_json::json!({
+        "email": email, "name": name, "role": role, "password": password.expose()
+    }))
+    .map_err(AppError::from);
+    match async { services::users::create_from_cli(&state, input?).await }.await {
         Ok(user) => {
-            println!("created {} user {} (id {})", user.role, user.email, user.id);
+            println!(
+                "created {} user {} (id {})",
+                user.role,
+                user.email.as_str(),
+                user.id
+            );
             Ok(())
         }
         Err(AppError::Validation(errors)) => {

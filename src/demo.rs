@@ -7,15 +7,16 @@ use anyhow::Context;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::domain::auth::{CurrentUser, Secret};
-use crate::domain::equipment::CreateEquipment;
-use crate::domain::plan::CreatePlan;
+use crate::domain::auth::CurrentUser;
+use crate::domain::equipment::NewEquipment;
+use crate::domain::field::{Checked, from_query, from_value};
+use crate::domain::plan::NewPlan;
 use crate::domain::result::SubmitResult;
 use crate::domain::schedule::{ScheduleQuery, ScheduleStatus};
-use crate::domain::site::CreateSite;
-use crate::domain::user::{CreateUser, Role};
+use crate::domain::site::NewSite;
+use crate::domain::user::{NewUser, Role};
 use crate::repositories::sites as site_repo;
-use crate::services::{equipment, plans, results, schedules, sites, users};
+use crate::services::{equipment, generation, plans, results, schedules, sites, users};
 use crate::state::AppState;
 
 /// Everyone's demo password.
@@ -127,33 +128,36 @@ fn reading(min: f64, max: f64, seed: u64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
+/// A demo value, parsed as the same request body would be.
+fn parse<T: serde::de::DeserializeOwned + Checked>(v: serde_json::Value) -> anyhow::Result<T> {
+    from_value(v).map_err(|e| anyhow::anyhow!("invalid demo data: {e:?}"))
+}
+
 pub async fn load(state: &AppState) -> anyhow::Result<()> {
     let system = CurrentUser::system();
-    if site_repo::list(&state.db, None, None, 100)
+    let first_page = crate::domain::page::PageRequest::new(None, None);
+    if site_repo::list(&state.db, None, &first_page)
         .await?
         .iter()
-        .any(|s| s.code == FACTORIES[0].code)
+        .any(|s| s.code.as_str() == FACTORIES[0].code)
     {
         println!("the demo data is already loaded");
         return Ok(());
     }
-    let user = |email: &str, name: &str, role: Role| CreateUser {
-        email: email.into(),
-        name: name.into(),
-        role,
-        password: Secret::new(PASSWORD),
+    let user = |email: &str, name: &str, role: Role| -> anyhow::Result<NewUser> {
+        parse(json!({"email": email, "name": name, "role": role, "password": PASSWORD}))
     };
     users::create(
         state,
         &system,
-        user("admin@gemba.example", "관리자", Role::Admin),
+        user("admin@gemba.example", "관리자", Role::Admin)?,
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     users::create(
         state,
         &system,
-        user("viewer@gemba.example", "품질 감사", Role::Viewer),
+        user("viewer@gemba.example", "품질 감사", Role::Viewer)?,
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -163,12 +167,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         let site = sites::create(
             state,
             &system,
-            CreateSite {
-                code: f.code.into(),
-                name: f.name.into(),
-                country_code: f.country.into(),
-                timezone: f.tz.into(),
-            },
+            parse::<NewSite>(json!({
+                "code": f.code, "name": f.name, "country_code": f.country, "timezone": f.tz
+            }))?,
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))
@@ -176,7 +177,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
         let manager = users::create(
             state,
             &system,
-            user(f.manager.0, f.manager.1, Role::Manager),
+            user(f.manager.0, f.manager.1, Role::Manager)?,
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -185,7 +186,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let mut inspectors = Vec::new();
         for (email, name) in f.inspectors {
-            let u = users::create(state, &system, user(email, name, Role::Inspector))
+            let u = users::create(state, &system, user(email, name, Role::Inspector)?)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             sites::set_member(state, &system, site.id, u.id, true)
@@ -200,21 +201,20 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
                 let item = equipment::create(
                     state,
                     &system,
-                    CreateEquipment {
-                        site_id: site.id,
-                        code: format!("{code}-{i:02}"),
-                        name: format!("{label} {i}호기"),
-                        line: (*line).into(),
-                        kind: (*kind).into(),
-                        status: None,
-                    },
+                    parse::<NewEquipment>(json!({
+                        "site_id": site.id,
+                        "code": format!("{code}-{i:02}"),
+                        "name": format!("{label} {i}호기"),
+                        "line": line,
+                        "kind": kind,
+                    }))?,
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                 n_equipment += 1;
                 // Every press and compressor, and every other machine, has a plan.
                 if i % 2 == 0 || *kind == "press" || *kind == "compressor" {
-                    let body: CreatePlan = serde_json::from_value(json!({
+                    let body: NewPlan = parse(json!({
                         "equipment_id": item.id,
                         "title": format!("{} 정기 점검", item.name),
                         "recurrence": recurrence(i, &history_start),
@@ -227,13 +227,13 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
                         .await
                         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                     n_plans += 1;
-                    history(state, &plan, f.tz).await?;
+                    history(state, &plan, site.timezone.tz()).await?;
                 }
             }
         }
     }
     // Whatever was left open in the past is now missed.
-    let (_, missed) = schedules::run_once(state, Utc::now())
+    let (_, missed) = generation::run_once(state, Utc::now())
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     println!(
@@ -250,24 +250,28 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
 async fn history(
     state: &AppState,
     plan: &crate::domain::plan::Plan,
-    tz: &str,
+    tz: chrono_tz::Tz,
 ) -> anyhow::Result<()> {
     let system = CurrentUser::system();
     let now = Utc::now();
     let past = now - Duration::days(91);
-    schedules::generate_for_plan(&state.db, plan, schedules::timezone(tz), past, 91)
+    generation::generate_for_plan(&state.db, plan, tz, past, 91)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut cursor = None;
     let mut seed = plan.id as u64 * 7919;
     loop {
-        let q = ScheduleQuery {
-            plan_id: Some(plan.id),
-            due_to: Some(now - Duration::hours(i64::from(plan.window_hours))),
-            limit: Some(100),
-            cursor: cursor.clone(),
-            ..Default::default()
-        };
+        let q: ScheduleQuery = from_query(&format!(
+            "plan_id={}&due_to={}&limit=100{}",
+            plan.id,
+            (now - Duration::hours(i64::from(plan.window_hours.get())))
+                .format("%Y-%m-%dT%H:%M:%SZ"),
+            cursor
+                .as_deref()
+                .map(|c| format!("&cursor={c}"))
+                .unwrap_or_default()
+        ))
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let page = schedules::list(state, &system, q)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -285,17 +289,17 @@ async fn history(
                 let v = match item.kind {
                     crate::domain::plan::ItemKind::Number => {
                         json!(reading(
-                            item.min.unwrap_or(0.0),
-                            item.max.unwrap_or(100.0),
-                            seed ^ item.key.len() as u64
+                            item.min.map_or(0.0, |m| m.get()),
+                            item.max.map_or(100.0, |m| m.get()),
+                            seed ^ item.key.as_str().len() as u64
                         ))
                     }
                     crate::domain::plan::ItemKind::Check => json!(seed % 100 > 3),
                     crate::domain::plan::ItemKind::Text => continue,
                 };
-                values.insert(item.key.clone(), v);
+                values.insert(item.key.as_str().to_owned(), v);
             }
-            let body: SubmitResult = serde_json::from_value(json!({"values": values}))?;
+            let body: SubmitResult = parse(json!({"values": values}))?;
             results::submit(state, &system, s.id, None, body)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -1,45 +1,19 @@
-//! The one error type of the HTTP boundary and its wire format:
-//! `application/problem+json` (RFC 9457). Every non-2xx response leaves the
-//! service through [`finalize_problem`], which fills `instance` and
-//! `request_id`, turns bodies that are not problems yet (axum's 405, the
-//! body-limit 413, a timeout, a panic) into problems, and logs every 5xx once
-//! with its whole cause chain.
+//! The one error type of the service, [`AppError`], and its wire format:
+//! `application/problem+json` (RFC 9457). How the database's errors map
+//! (not found, unique and foreign-key violations, unavailability) lives
+//! here once. The middleware that completes every error response is
+//! `routes::finalize`.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use crate::domain::field::FieldError;
+use crate::domain::field::{InputError, Invalid};
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct FieldError {
-    /// Dotted path of the field in the request, e.g. `email` or `items[2].max`.
-    pub field: String,
-    /// Stable machine-readable code, e.g. `required`, `invalid_email`, `too_short`.
-    pub code: String,
-    /// Human-readable explanation.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// An RFC 9457 problem details body.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -79,7 +53,7 @@ impl Problem {
     }
 
     /// The problem for a bare status produced outside our handlers.
-    fn for_status(status: StatusCode) -> Self {
+    pub fn for_status(status: StatusCode) -> Self {
         let (slug, detail) = match status {
             StatusCode::NOT_FOUND => ("not-found", "no resource at this path".to_owned()),
             StatusCode::METHOD_NOT_ALLOWED => (
@@ -109,7 +83,7 @@ impl Problem {
 
 /// The full cause chain of a 5xx, carried to the boundary for the log only.
 #[derive(Clone)]
-struct ErrorReport(std::sync::Arc<String>);
+pub struct ErrorReport(pub std::sync::Arc<String>);
 
 /// Every error a handler can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -245,7 +219,8 @@ impl IntoResponse for AppError {
     }
 }
 
-fn problem_response(problem: &Problem) -> Response {
+/// The response carrying `problem` as `application/problem+json`.
+pub fn problem_response(problem: &Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(problem).unwrap_or_default();
     let mut res = (status, body).into_response();
@@ -316,363 +291,50 @@ impl From<anyhow::Error> for AppError {
     }
 }
 
-impl From<validator::ValidationErrors> for AppError {
-    fn from(errors: validator::ValidationErrors) -> Self {
-        let mut out = Vec::new();
-        collect_validation_errors("", &errors, &mut out);
-        out.sort_by(|a, b| a.field.cmp(&b.field));
-        Self::Validation(out)
+impl From<Invalid> for AppError {
+    fn from(Invalid(errors): Invalid) -> Self {
+        Self::Validation(errors)
     }
 }
 
-fn collect_validation_errors(
-    prefix: &str,
-    errors: &validator::ValidationErrors,
-    out: &mut Vec<FieldError>,
-) {
-    use validator::ValidationErrorsKind as K;
-    for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
-        match kind {
-            K::Field(list) => {
-                for e in list {
-                    out.push(FieldError::new(&path, e.code.to_string(), describe(e)));
-                }
+impl From<InputError> for AppError {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::Malformed(m) => Self::BadRequest(m),
+            InputError::Invalid(i) => i.into(),
+        }
+    }
+}
+
+/// What a constraint violation means for one kind of resource: the one
+/// mapping of unique and foreign-key violations to 409.
+#[derive(Debug, Clone, Copy)]
+pub struct Conflicts {
+    /// A unique value is taken, e.g. "a site with this code already exists".
+    pub unique: &'static str,
+    /// Other rows still refer to it, e.g. "the site still has equipment".
+    pub in_use: &'static str,
+}
+
+impl Conflicts {
+    pub fn map(&self, err: DbErr) -> AppError {
+        match sql_err(&err) {
+            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(self.unique.into()),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                AppError::Conflict(self.in_use.into())
             }
-            K::Struct(inner) => collect_validation_errors(&path, inner, out),
-            K::List(items) => {
-                for (i, inner) in items {
-                    collect_validation_errors(&format!("{path}[{i}]"), inner, out);
-                }
-            }
+            _ => err.into(),
         }
     }
 }
 
-/// A readable message for a validator error that brought none of its own.
-fn describe(e: &validator::ValidationError) -> String {
-    if let Some(m) = &e.message {
-        return m.to_string();
-    }
-    let param = |name: &str| e.params.get(name).map(|v| v.to_string());
-    match e.code.as_ref() {
-        "length" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
-            (Some(min), None) => format!("must be at least {min} characters long"),
-            (None, Some(max)) => format!("must be at most {max} characters long"),
-            _ => "has an invalid length".to_owned(),
-        },
-        "range" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
-            (Some(min), None) => format!("must be at least {min}"),
-            (None, Some(max)) => format!("must be at most {max}"),
-            _ => "is out of range".to_owned(),
-        },
-        "email" => "must be a valid e-mail address".to_owned(),
-        other => format!("is invalid ({other})"),
-    }
+/// `.or_conflict(&CONFLICTS)` on a repository result.
+pub trait OrConflict<T> {
+    fn or_conflict(self, conflicts: &Conflicts) -> AppResult<T>;
 }
 
-/// Middleware at the boundary: completes every error response as a problem
-/// and logs 5xx once, inside the request span.
-pub async fn finalize_problem(req: Request, next: Next) -> Response {
-    let instance = req.uri().path().to_owned();
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let res = next.run(req).await;
-    let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let report = parts.extensions.remove::<ErrorReport>();
-    let mut problem = match parts.extensions.remove::<Problem>() {
-        Some(p) => p,
-        None => {
-            let is_problem = parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-            if is_problem {
-                return Response::from_parts(parts, body);
-            }
-            Problem::for_status(status)
-        }
-    };
-    if status.is_server_error() {
-        match &report {
-            Some(r) => tracing::error!(target: "gemba::error", error = %r.0, "request failed"),
-            None => {
-                tracing::error!(target: "gemba::error", "request failed without an error report")
-            }
-        }
-    }
-    problem.instance = Some(instance);
-    problem.request_id = request_id;
-    let mut res = problem_response(&problem);
-    for (name, value) in parts.headers.iter() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            res.headers_mut().append(name.clone(), value.clone());
-        }
-    }
-    res
-}
-
-/// Fallback for paths that match no route.
-pub async fn not_found() -> AppError {
-    AppError::NotFound
-}
-
-// ---------------------------------------------------------------------------
-// Extractors whose rejections speak our error format.
-
-/// `Json` that answers 400/413/415/422 problems with field paths.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AppJson<T>(pub T);
-
-impl<S, T> FromRequest<S> for AppJson<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !has_json_content_type(req.headers()) {
-            return Err(AppError::UnsupportedMediaType(
-                "expected a request body with Content-Type: application/json".into(),
-            ));
-        }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|rej| {
-                if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge
-                } else {
-                    AppError::BadRequest(rej.body_text())
-                }
-            })?;
-        parse_json(&bytes).map(AppJson)
-    }
-}
-
-fn has_json_content_type(headers: &HeaderMap) -> bool {
-    let Some(ct) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-}
-
-/// Deserializes a JSON body: syntax errors are 400, shape errors 422 naming the field.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<T> {
-    // Syntax first, so that `{} x` is malformed (400) rather than incomplete (422).
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
-    // Every request body of this API is an object; say so instead of
-    // letting serde read an array as a struct's fields.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(AppError::validation(
-            "body",
-            "invalid_type",
-            "the request body must be a JSON object",
-        ));
-    }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = match serde_path_to_error::deserialize(&mut de) {
-        Ok(v) => v,
-        Err(err) => return Err(json_error(err)),
-    };
-    de.end()
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(value)
-}
-
-fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> AppError {
-    use serde_json::error::Category;
-    let path = err.path().to_string();
-    let inner = err.into_inner();
-    match inner.classify() {
-        Category::Syntax | Category::Eof | Category::Io => {
-            AppError::BadRequest(format!("malformed JSON: {inner}"))
-        }
-        Category::Data => {
-            let text = inner.to_string();
-            // serde reports "missing field `x`" / "unknown field `x`" at the parent path.
-            let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
-            let named = message.split('`').nth(1).unwrap_or_default();
-            let join = |name: &str| {
-                if path == name || path.ends_with(&format!(".{name}")) {
-                    path.clone()
-                } else if path == "." || path.is_empty() {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                }
-            };
-            let (field, code) = if message.starts_with("missing field") {
-                (join(named), "required")
-            } else if message.starts_with("unknown field") {
-                (join(named), "unknown_field")
-            } else if path == "." {
-                ("body".to_owned(), "invalid_type")
-            } else {
-                (path.clone(), "invalid_type")
-            };
-            AppError::Validation(vec![FieldError::new(field, code, message)])
-        }
-    }
-}
-
-/// `Query` that answers 400 problems.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AppQuery<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for AppQuery<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(AppQuery)
-            .map_err(|e| {
-                let field = e.path().to_string();
-                let inner = e.into_inner();
-                if field == "." {
-                    AppError::BadRequest(format!("invalid query string: {inner}"))
-                } else {
-                    AppError::BadRequest(format!("invalid query parameter `{field}`: {inner}"))
-                }
-            })
-    }
-}
-
-/// `Path` that answers 400 problems.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AppPath<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for AppPath<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| AppPath(p.0))
-            .map_err(|rej| AppError::BadRequest(rej.body_text()))
-    }
-}
-
-/// `Form` (for the OAuth2 password flow) that answers 400/415 problems.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AppForm<T>(pub T);
-
-impl<S, T> FromRequest<S> for AppForm<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Form::<T>::from_request(req, state)
-            .await
-            .map(|f| AppForm(f.0))
-            .map_err(|rej| match rej.status() {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(
-                    "expected Content-Type: application/x-www-form-urlencoded".into(),
-                ),
-                StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
-                _ => AppError::BadRequest(rej.body_text()),
-            })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[expect(dead_code)]
-    struct Body {
-        name: String,
-        age: u32,
-    }
-
-    fn fields(err: AppError) -> Vec<(String, String)> {
-        match err {
-            AppError::Validation(v) => v.into_iter().map(|e| (e.field, e.code)).collect(),
-            other => panic!("expected validation error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn json_errors_name_the_field() {
-        assert!(matches!(
-            parse_json::<Body>(b"{"),
-            Err(AppError::BadRequest(_))
-        ));
-        assert!(matches!(
-            parse_json::<Body>(b"{} x"),
-            Err(AppError::BadRequest(_))
-        ));
-        assert_eq!(
-            fields(parse_json::<Body>(br#"{"name":"a"}"#).unwrap_err()),
-            [("age".to_owned(), "required".to_owned())]
-        );
-        assert_eq!(
-            fields(parse_json::<Body>(br#"{"name":"a","age":"x"}"#).unwrap_err()),
-            [("age".to_owned(), "invalid_type".to_owned())]
-        );
-        assert_eq!(
-            fields(parse_json::<Body>(br#"{"name":"a","age":1,"zzz":1}"#).unwrap_err()),
-            [("zzz".to_owned(), "unknown_field".to_owned())]
-        );
-        assert_eq!(
-            fields(parse_json::<Body>(b"[]").unwrap_err()),
-            [("body".to_owned(), "invalid_type".to_owned())]
-        );
-    }
-
-    #[test]
-    fn json_content_types() {
-        let mut h = HeaderMap::new();
-        assert!(!has_json_content_type(&h));
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        assert!(has_json_content_type(&h));
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/merge-patch+json"),
-        );
-        assert!(has_json_content_type(&h));
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        assert!(!has_json_content_type(&h));
+impl<T> OrConflict<T> for Result<T, DbErr> {
+    fn or_conflict(self, conflicts: &Conflicts) -> AppResult<T> {
+        self.map_err(|e| conflicts.map(e))
     }
 }

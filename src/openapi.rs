@@ -1,12 +1,22 @@
 //! The OpenAPI document: generated from the handlers' `#[utoipa::path]`
-//! annotations, plus the security schemes and the shared error responses.
+//! annotations; then [`complete`] declares, once for every operation, what
+//! all of them share: bearer security outside `/auth` and the health
+//! routes, and the problem responses an operation can answer given its
+//! parameters and body.
 
+use axum::Router;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{
-    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityRequirement,
+    SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::{FieldError, Problem};
+use crate::routes::{self, problems as responses};
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +32,7 @@ use crate::error::{FieldError, Problem};
             responses::BadRequest, responses::Unauthorized, responses::Forbidden,
             responses::NotFound, responses::Conflict, responses::PayloadTooLarge,
             responses::UnsupportedMediaType, responses::Unprocessable,
-            responses::TooManyRequests, responses::Unavailable,
+            responses::TooManyRequests, responses::Unavailable, responses::Internal,
             responses::PreconditionFailed, responses::PreconditionRequired,
         )
     ),
@@ -65,78 +75,74 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The whole document, as served at `/openapi.json` and printed by `gemba openapi`.
-pub fn document() -> utoipa::openapi::OpenApi {
-    crate::routes::api().split_for_parts().1
+/// The router with every route, and the document describing it.
+pub fn router_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::api())
+        .split_for_parts();
+    complete(&mut doc);
+    (router, doc)
 }
 
-/// Error responses shared by the operations (all `application/problem+json`).
-pub mod responses {
-    #![expect(
-        dead_code,
-        reason = "types exist only to describe responses in OpenAPI"
-    )]
-    use utoipa::ToResponse;
+/// The whole document, as served at `/openapi.json` and printed by `gemba openapi`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    router_and_document().1
+}
 
-    use crate::error::Problem;
+/// Declares what every operation shares (see the module comment).
+fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/");
+        let public = !api || path.starts_with("/api/v1/auth/");
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has = |place: ParameterIn| {
+                params
+                    .iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+            };
+            let body = op.request_body.is_some();
+            let mut common: Vec<(&str, &str)> = Vec::new();
+            if !public {
+                op.security = Some(vec![
+                    SecurityRequirement::new("bearer", Vec::<String>::new()),
+                    SecurityRequirement::new("oauth2", Vec::<String>::new()),
+                ]);
+                common.push(("401", "Unauthorized"));
+            }
+            if body || has(ParameterIn::Path) || has(ParameterIn::Query) || has(ParameterIn::Header)
+            {
+                common.push(("400", "BadRequest"));
+            }
+            if has(ParameterIn::Path) {
+                common.push(("404", "NotFound"));
+            }
+            if body {
+                common.extend([("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]);
+            }
+            if body || has(ParameterIn::Query) {
+                common.push(("422", "Unprocessable"));
+            }
+            if api {
+                common.extend([("500", "Internal"), ("503", "Unavailable")]);
+            }
+            add_responses(op, &common);
+        }
+    }
+}
 
-    /// Malformed JSON, query or path parameter.
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct BadRequest(Problem);
-
-    /// Missing, invalid or expired access token, or wrong credentials.
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct Unauthorized(Problem);
-
-    /// The caller's role may not do this.
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct Forbidden(Problem);
-
-    /// No such resource (or not visible to the caller).
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct NotFound(Problem);
-
-    /// The change conflicts with the current state (e.g. a duplicate e-mail).
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct Conflict(Problem);
-
-    /// The request body is larger than the server accepts.
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct PayloadTooLarge(Problem);
-
-    /// The request body is not JSON (or not the form the endpoint expects).
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct UnsupportedMediaType(Problem);
-
-    /// Fields failed validation; `errors` lists each with a code.
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct Unprocessable(Problem);
-
-    /// The resource changed since you read it (`If-Match` is stale).
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct PreconditionFailed(Problem);
-
-    /// Send `If-Match` with the `ETag` you read.
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct PreconditionRequired(Problem);
-
-    /// Too many attempts; retry after `Retry-After` seconds.
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct TooManyRequests(Problem);
-
-    /// The database is unavailable; retry later.
-    #[derive(ToResponse)]
-    #[response(content_type = "application/problem+json")]
-    pub struct Unavailable(Problem);
+fn add_responses(op: &mut Operation, statuses: &[(&str, &str)]) {
+    for (status, name) in statuses {
+        op.responses
+            .responses
+            .entry((*status).to_owned())
+            .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(*name)));
+    }
 }

@@ -25,11 +25,11 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::domain::user::EmailPolicy;
-use crate::error::{finalize_problem, not_found};
 use crate::metrics::Metrics;
+use crate::routes::finalize::{finalize_problem, not_found};
 use crate::security::{Passwords, Tokens, load_or_create_secret};
 use crate::state::AppState;
-use crate::{db, metrics, routes, telemetry};
+use crate::{db, metrics, telemetry};
 
 /// A built, bound, not yet serving gemba.
 pub struct Application {
@@ -66,7 +66,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let scheduler =
             self.state.settings.scheduler_interval.map(|every| {
-                crate::services::schedules::spawn_scheduler(self.state.clone(), every)
+                crate::services::generation::spawn_scheduler(self.state.clone(), every)
             });
         axum::serve(
             self.listener,
@@ -112,7 +112,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
 /// The routes and the middleware stack, outermost first.
 pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
-    let (api, openapi) = routes::api().split_for_parts();
+    let (api, openapi) = crate::openapi::router_and_document();
     let request_id = HeaderName::from_static("x-request-id");
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

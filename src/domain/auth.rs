@@ -69,16 +69,19 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(example = "admin@factory.example")]
+    /// The e-mail address (any case).
+    #[schema(example = "admin@factory.example", max_length = 254)]
     pub email: String,
     pub password: Secret,
 }
 
+impl super::field::Checked for LoginRequest {}
+
 /// `POST /auth/token` form (OAuth2 resource owner password flow).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenForm {
-    /// Must be `password` when present.
-    pub grant_type: Option<String>,
+    /// Only the password grant.
+    pub grant_type: Option<GrantType>,
     /// The e-mail address.
     pub username: String,
     pub password: Secret,
@@ -87,12 +90,21 @@ pub struct TokenForm {
     pub client_secret: Option<Secret>,
 }
 
+/// The OAuth2 grant `POST /auth/token` supports.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    Password,
+}
+
 /// `POST /auth/refresh` and `POST /auth/logout` body.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: Secret,
 }
+
+impl super::field::Checked for RefreshRequest {}
 
 /// Tokens issued at login and refresh.
 #[derive(Serialize, ToSchema)]

@@ -4,8 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::site::{parse_code, parse_name};
-use crate::error::{AppError, AppResult, FieldError};
+use super::field::Checked;
+use super::page::{IdCursor, Limit};
+use super::site::Code;
+use crate::{display_text, str_enum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -14,39 +16,34 @@ pub enum EquipmentStatus {
     Retired,
 }
 
-impl EquipmentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Retired => "retired",
-        }
-    }
+str_enum!(EquipmentStatus { Active => "active", Retired => "retired" });
 
-    pub fn parse(s: &str) -> Self {
-        if s == "retired" {
-            Self::Retired
-        } else {
-            Self::Active
-        }
-    }
-}
+display_text!(
+    /// The name of a machine: 1 to 100 characters.
+    EquipmentName,
+    100,
+    "프레스 1호기"
+);
+
+display_text!(
+    /// A production line or a kind of machine: 1 to 64 characters.
+    Label,
+    64,
+    "A라인"
+);
 
 /// A piece of equipment.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Equipment {
     pub id: i64,
     pub site_id: i64,
-    /// Unique within its site, upper case.
-    #[schema(example = "PRESS-01")]
-    pub code: String,
-    #[schema(example = "프레스 1호기")]
-    pub name: String,
+    /// Unique within its site.
+    pub code: Code,
+    pub name: EquipmentName,
     /// Production line.
-    #[schema(example = "A라인")]
-    pub line: String,
-    /// Kind of machine.
-    #[schema(example = "press")]
-    pub kind: String,
+    pub line: Label,
+    /// Kind of machine, e.g. `press`.
+    pub kind: Label,
     pub status: EquipmentStatus,
     #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -55,76 +52,37 @@ pub struct Equipment {
 }
 
 /// `POST /equipment` body.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CreateEquipment {
+pub struct NewEquipment {
     pub site_id: i64,
-    #[schema(example = "PRESS-01")]
-    pub code: String,
-    #[schema(example = "프레스 1호기")]
-    pub name: String,
-    #[schema(example = "A라인")]
-    pub line: String,
-    #[schema(example = "press")]
-    pub kind: String,
+    pub code: Code,
+    pub name: EquipmentName,
+    pub line: Label,
+    pub kind: Label,
     /// Defaults to `active`.
-    pub status: Option<EquipmentStatus>,
+    #[serde(default = "active")]
+    pub status: EquipmentStatus,
+}
+
+impl Checked for NewEquipment {}
+
+fn active() -> EquipmentStatus {
+    EquipmentStatus::Active
 }
 
 /// `PATCH /equipment/{id}` body: only the fields to change.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateEquipment {
-    pub code: Option<String>,
-    pub name: Option<String>,
-    pub line: Option<String>,
-    pub kind: Option<String>,
+pub struct EquipmentPatch {
+    pub code: Option<Code>,
+    pub name: Option<EquipmentName>,
+    pub line: Option<Label>,
+    pub kind: Option<Label>,
     pub status: Option<EquipmentStatus>,
 }
 
-/// Checked equipment fields; `None` means unchanged.
-#[derive(Debug, Default, Clone)]
-pub struct EquipmentFields {
-    pub code: Option<String>,
-    pub name: Option<String>,
-    pub line: Option<String>,
-    pub kind: Option<String>,
-    pub status: Option<EquipmentStatus>,
-}
-
-impl CreateEquipment {
-    pub fn parse(self) -> AppResult<(i64, EquipmentFields)> {
-        let site_id = self.site_id;
-        let fields = UpdateEquipment {
-            code: Some(self.code),
-            name: Some(self.name),
-            line: Some(self.line),
-            kind: Some(self.kind),
-            status: Some(self.status.unwrap_or(EquipmentStatus::Active)),
-        }
-        .parse()?;
-        Ok((site_id, fields))
-    }
-}
-
-impl UpdateEquipment {
-    pub fn parse(self) -> AppResult<EquipmentFields> {
-        let mut errors: Vec<FieldError> = Vec::new();
-        let mut keep = |r: Result<String, FieldError>| r.map_err(|e| errors.push(e)).ok();
-        let fields = EquipmentFields {
-            code: self.code.and_then(|c| keep(parse_code("code", &c, 32))),
-            name: self.name.and_then(|n| keep(parse_name("name", &n, 100))),
-            line: self.line.and_then(|l| keep(parse_name("line", &l, 64))),
-            kind: self.kind.and_then(|k| keep(parse_name("kind", &k, 64))),
-            status: self.status,
-        };
-        if errors.is_empty() {
-            Ok(fields)
-        } else {
-            Err(AppError::Validation(errors))
-        }
-    }
-}
+impl Checked for EquipmentPatch {}
 
 /// `GET /equipment` query.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -134,11 +92,20 @@ pub struct EquipmentQuery {
     /// Only equipment of this site.
     pub site_id: Option<i64>,
     /// Only equipment on this line.
-    pub line: Option<String>,
+    #[param(inline)]
+    pub line: Option<Label>,
     /// Only active or retired equipment.
     pub status: Option<EquipmentStatus>,
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    #[param(inline)]
+    pub limit: Option<Limit>,
+    #[param(inline)]
+    pub cursor: Option<IdCursor>,
+}
+
+impl Checked for EquipmentQuery {}
+
+impl super::site::InSite for Equipment {
+    fn site_id(&self) -> i64 {
+        self.site_id
+    }
 }

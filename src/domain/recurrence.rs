@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::FieldError;
+use super::field::{FieldError, integer_schema};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -19,23 +19,7 @@ pub enum Frequency {
     Monthly,
 }
 
-impl Frequency {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Daily => "daily",
-            Self::Weekly => "weekly",
-            Self::Monthly => "monthly",
-        }
-    }
-
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "weekly" => Self::Weekly,
-            "monthly" => Self::Monthly,
-            _ => Self::Daily,
-        }
-    }
-}
+crate::str_enum!(Frequency { Daily => "daily", Weekly => "weekly", Monthly => "monthly" });
 
 /// When a plan falls due, in local dates of the site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -48,9 +32,11 @@ pub struct Recurrence {
     pub interval: u32,
     /// Weekly: ISO weekdays, 1 = Monday … 7 = Sunday.
     #[serde(default)]
+    #[schema(schema_with = weekdays_schema)]
     pub weekdays: Vec<u32>,
     /// Monthly: days of the month, 1 … 31 (months without the day are skipped).
     #[serde(default)]
+    #[schema(schema_with = month_days_schema)]
     pub month_days: Vec<u32>,
     /// First possible date (local).
     pub start_date: NaiveDate,
@@ -59,7 +45,20 @@ pub struct Recurrence {
     pub end_date: Option<NaiveDate>,
     /// Stop after this many occurrences.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub count: Option<u32>,
+}
+
+fn weekdays_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(integer_schema(1, 7, "ISO weekday, 1 = Monday"))
+        .build()
+}
+
+fn month_days_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(integer_schema(1, 31, "Day of the month"))
+        .build()
 }
 
 fn one() -> u32 {
@@ -81,28 +80,23 @@ impl Recurrence {
                 "must be between 1 and 366",
             ));
         }
-        match self.frequency {
-            Frequency::Weekly => {
-                if self.weekdays.is_empty() || self.weekdays.iter().any(|d| !(1..=7).contains(d)) {
-                    errors.push(FieldError::new(
-                        f("weekdays"),
-                        "invalid",
-                        "weekly plans need weekdays from 1 (Monday) to 7 (Sunday)",
-                    ));
-                }
-            }
-            Frequency::Monthly => {
-                if self.month_days.is_empty()
-                    || self.month_days.iter().any(|d| !(1..=31).contains(d))
-                {
-                    errors.push(FieldError::new(
-                        f("month_days"),
-                        "invalid",
-                        "monthly plans need days from 1 to 31",
-                    ));
-                }
-            }
-            Frequency::Daily => {}
+        if self.weekdays.iter().any(|d| !(1..=7).contains(d))
+            || (self.frequency == Frequency::Weekly && self.weekdays.is_empty())
+        {
+            errors.push(FieldError::new(
+                f("weekdays"),
+                "invalid",
+                "weekly plans need weekdays from 1 (Monday) to 7 (Sunday)",
+            ));
+        }
+        if self.month_days.iter().any(|d| !(1..=31).contains(d))
+            || (self.frequency == Frequency::Monthly && self.month_days.is_empty())
+        {
+            errors.push(FieldError::new(
+                f("month_days"),
+                "invalid",
+                "monthly plans need days from 1 to 31",
+            ));
         }
         if let Some(end) = self.end_date
             && end < self.start_date

@@ -1,14 +1,15 @@
 //! Schedules: one due inspection of a plan.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ArrayBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 
 use super::equipment::Equipment;
+use super::field::{Checked, Parse, Rejection, enum_schema};
+use super::page::{DueCursor, Limit};
 use super::plan::Plan;
-use crate::error::{AppError, AppResult};
+use crate::{parsed, str_enum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -21,30 +22,41 @@ pub enum ScheduleStatus {
     Cancelled,
 }
 
+str_enum!(ScheduleStatus {
+    Open => "open",
+    InProgress => "in_progress",
+    Completed => "completed",
+    Missed => "missed",
+    Cancelled => "cancelled",
+});
+
 impl ScheduleStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Missed => "missed",
-            Self::Cancelled => "cancelled",
-        }
+    /// Whether the inspection can still be started, reassigned, cancelled or
+    /// recorded.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::Open | Self::InProgress)
     }
 
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "missed" => Self::Missed,
-            "cancelled" => Self::Cancelled,
-            _ => Self::Open,
+    /// The timestamp column a move into this status sets to "now":
+    /// `started_at` for in_progress, `completed_at` for completed.
+    pub fn stamps(self) -> Option<Stamp> {
+        match self {
+            Self::InProgress => Some(Stamp::Started),
+            Self::Completed => Some(Stamp::Completed),
+            Self::Open | Self::Missed | Self::Cancelled => None,
         }
     }
 }
 
+/// A timestamp of a schedule set when its status changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    Started,
+    Completed,
+}
+
 /// One due inspection.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Schedule {
     pub id: i64,
     pub plan_id: i64,
@@ -75,6 +87,52 @@ pub struct Schedule {
     pub equipment: Option<Equipment>,
 }
 
+/// What to embed in each schedule of a list: `plan`, `equipment`, or both
+/// (comma-separated).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Include {
+    pub plan: bool,
+    pub equipment: bool,
+}
+
+impl Parse for Include {
+    type Raw = String;
+    fn parse(raw: String) -> Result<Self, Rejection> {
+        let mut inc = Self::default();
+        if raw.is_empty() {
+            return Ok(inc);
+        }
+        for part in raw.split(',') {
+            match part {
+                "plan" => inc.plan = true,
+                "equipment" => inc.equipment = true,
+                _ => {
+                    return Err(Rejection::new(
+                        "invalid",
+                        "use plan, equipment or plan,equipment",
+                    ));
+                }
+            }
+        }
+        Ok(inc)
+    }
+    fn placeholder() -> Self {
+        Self::default()
+    }
+}
+
+parsed!(
+    Include,
+    ArrayBuilder::new()
+        .schema_type(Type::Array)
+        .items(enum_schema(
+            ["plan", "equipment"],
+            "A related object to embed"
+        ))
+        .description(Some("Related objects to embed in each schedule"))
+        .examples([serde_json::json!(["plan", "equipment"])])
+);
+
 /// `GET /schedules` query.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -89,71 +147,72 @@ pub struct ScheduleQuery {
     pub due_from: Option<DateTime<Utc>>,
     /// Due before this instant (RFC 3339).
     pub due_to: Option<DateTime<Utc>>,
-    /// Comma-separated: `plan`, `equipment`.
-    #[param(example = "plan,equipment")]
-    pub include: Option<String>,
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    #[param(inline, style = Form, explode = false)]
+    pub include: Option<Include>,
+    #[param(inline)]
+    pub limit: Option<Limit>,
+    #[param(inline)]
+    pub cursor: Option<DueCursor>,
 }
 
-/// What to embed in each schedule of a list.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Include {
-    pub plan: bool,
-    pub equipment: bool,
+impl Checked for ScheduleQuery {}
+
+/// The one status a manager may set by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SetStatus {
+    Cancelled,
 }
 
-impl Include {
-    pub fn parse(raw: Option<&str>) -> AppResult<Self> {
-        let mut inc = Self::default();
-        for part in raw
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            match part {
-                "plan" => inc.plan = true,
-                "equipment" => inc.equipment = true,
-                other => {
-                    return Err(AppError::validation(
-                        "include",
-                        "invalid",
-                        format!("unknown include `{other}`; use plan, equipment"),
-                    ));
-                }
-            }
+impl From<SetStatus> for ScheduleStatus {
+    fn from(s: SetStatus) -> Self {
+        match s {
+            SetStatus::Cancelled => Self::Cancelled,
         }
-        Ok(inc)
     }
 }
 
 /// `PATCH /schedules/{id}` body: reassign, or cancel.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateSchedule {
+pub struct SchedulePatch {
     /// `null` unassigns.
     #[serde(default, deserialize_with = "super::nullable")]
     #[schema(value_type = Option<i64>)]
     pub assignee_id: Option<Option<i64>>,
-    /// Only `cancelled` may be set here.
-    pub status: Option<ScheduleStatus>,
+    /// Only `cancelled` may be set here; start and result do the rest.
+    #[serde(default)]
+    pub status: Option<SetStatus>,
 }
 
-/// Keyset cursor over (due_at, id).
-pub fn encode_cursor(due_at: DateTime<Utc>, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{id}", due_at.timestamp_micros()))
+impl Checked for SchedulePatch {}
+
+impl super::site::InSite for Schedule {
+    fn site_id(&self) -> i64 {
+        self.site_id
+    }
 }
 
-pub fn decode_cursor(raw: Option<&str>) -> AppResult<Option<(DateTime<Utc>, i64)>> {
-    let Some(raw) = raw else { return Ok(None) };
-    let bad = || AppError::validation("cursor", "invalid", "is not a cursor this API issued");
-    let text =
-        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (micros, id) = text.split_once(':').ok_or_else(bad)?;
-    let due =
-        DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok(Some((due, id.parse().map_err(|_| bad())?)))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn include_lists_known_names_only() {
+        let inc = Include::parse("plan,equipment".into()).unwrap();
+        assert!(inc.plan && inc.equipment);
+        assert_eq!(Include::parse("".into()).unwrap(), Include::default());
+        assert!(Include::parse("plan, equipment".into()).is_err());
+        assert!(Include::parse("owner".into()).is_err());
+        assert!(Include::parse("plan,".into()).is_err());
+    }
+
+    #[test]
+    fn statuses_round_trip_strictly() {
+        for s in ScheduleStatus::ALL {
+            assert_eq!(s.as_str().parse::<ScheduleStatus>().unwrap(), *s);
+        }
+        assert!("done".parse::<ScheduleStatus>().is_err());
+        assert_eq!(ScheduleStatus::Completed.stamps(), Some(Stamp::Completed));
+    }
 }

@@ -1,215 +1,254 @@
-//! Sites (factories) and the rules for their fields.
+//! Sites (factories) and the values that describe them.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::country;
-use crate::error::{AppError, AppResult, FieldError};
+use super::field::{Checked, Parse, Rejection, enum_schema, string_schema};
+use super::page::{IdCursor, Limit};
+use crate::{display_text, parsed};
+
+/// A short code: 1 to 32 letters A-Z, digits, `-` or `_`; lower case is
+/// accepted and stored upper case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Code(String);
+
+impl Code {
+    pub const MAX_CHARS: usize = 32;
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+    /// A value this service stored after parsing it.
+    pub fn trusted(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl Parse for Code {
+    type Raw = String;
+    fn parse(raw: String) -> Result<Self, Rejection> {
+        if raw.is_empty() || raw.chars().count() > Self::MAX_CHARS {
+            return Err(Rejection::new(
+                "length",
+                format!("must be 1 to {} characters long", Self::MAX_CHARS),
+            ));
+        }
+        if !raw
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        {
+            return Err(Rejection::new(
+                "invalid_code",
+                "may contain only letters A-Z, digits, `-` and `_`",
+            ));
+        }
+        Ok(Self(raw.to_ascii_uppercase()))
+    }
+    fn placeholder() -> Self {
+        Self(String::new())
+    }
+}
+
+parsed!(
+    Code,
+    string_schema(
+        1,
+        Code::MAX_CHARS,
+        Some("^[A-Za-z0-9_-]+$"),
+        "1 to 32 letters, digits, `-` or `_`; stored upper case",
+        "KR-ASAN",
+    )
+);
+
+display_text!(
+    /// A display name: 1 to 100 characters.
+    Name,
+    100,
+    "아산 공장"
+);
+
+/// An ISO 3166-1 alpha-2 code of a shipped country, upper case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct CountryCode(&'static str);
+
+impl CountryCode {
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl Parse for CountryCode {
+    type Raw = String;
+    fn parse(raw: String) -> Result<Self, Rejection> {
+        country::find(&raw)
+            .filter(|c| c.code == raw)
+            .map(|c| Self(c.code))
+            .ok_or_else(|| Rejection::new("unknown_country", "is not an ISO 3166-1 alpha-2 code"))
+    }
+    fn placeholder() -> Self {
+        Self("")
+    }
+}
+
+parsed!(
+    CountryCode,
+    enum_schema(
+        country::all().iter().map(|c| c.code),
+        "ISO 3166-1 alpha-2 country code"
+    )
+    .examples(["KR"])
+);
+
+/// An IANA time zone; schedules are computed in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timezone(pub Tz);
+
+impl Timezone {
+    pub fn tz(self) -> Tz {
+        self.0
+    }
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+}
+
+impl Serialize for Timezone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.name())
+    }
+}
+
+impl Parse for Timezone {
+    type Raw = String;
+    fn parse(raw: String) -> Result<Self, Rejection> {
+        raw.parse::<Tz>().map(Self).map_err(|_| {
+            Rejection::new(
+                "unknown_timezone",
+                "is not an IANA time zone like Asia/Seoul",
+            )
+        })
+    }
+    fn placeholder() -> Self {
+        Self(Tz::UTC)
+    }
+}
+
+parsed!(
+    Timezone,
+    enum_schema(
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()),
+        "IANA time zone"
+    )
+    .examples(["Asia/Seoul"])
+);
 
 /// A factory.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Site {
     pub id: i64,
-    /// Short unique code, upper case.
-    #[schema(example = "KR-ASAN")]
-    pub code: String,
-    #[schema(example = "아산 공장")]
-    pub name: String,
-    /// ISO 3166-1 alpha-2.
-    #[schema(example = "KR")]
-    pub country_code: String,
-    /// IANA time zone; schedules are computed in it.
-    #[schema(example = "Asia/Seoul")]
-    pub timezone: String,
+    pub code: Code,
+    pub name: Name,
+    pub country_code: CountryCode,
+    pub timezone: Timezone,
     #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
-/// `POST /sites` body.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateSite {
-    #[schema(example = "KR-ASAN")]
-    pub code: String,
-    #[schema(example = "아산 공장")]
-    pub name: String,
-    #[schema(example = "KR")]
-    pub country_code: String,
-    #[schema(example = "Asia/Seoul")]
-    pub timezone: String,
+/// Something that belongs to one site: visible only to that site's users.
+pub trait InSite {
+    fn site_id(&self) -> i64;
 }
+
+impl InSite for Site {
+    fn site_id(&self) -> i64 {
+        self.id
+    }
+}
+
+/// `POST /sites` body.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSite {
+    pub code: Code,
+    pub name: Name,
+    pub country_code: CountryCode,
+    pub timezone: Timezone,
+}
+
+impl Checked for NewSite {}
 
 /// `PATCH /sites/{id}` body: only the fields to change.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateSite {
-    pub code: Option<String>,
-    pub name: Option<String>,
-    pub country_code: Option<String>,
-    pub timezone: Option<String>,
+pub struct SitePatch {
+    pub code: Option<Code>,
+    pub name: Option<Name>,
+    pub country_code: Option<CountryCode>,
+    pub timezone: Option<Timezone>,
 }
 
-/// Checked site fields; `None` means unchanged.
-#[derive(Debug, Default, Clone)]
-pub struct SiteFields {
-    pub code: Option<String>,
-    pub name: Option<String>,
-    pub country_code: Option<String>,
-    pub timezone: Option<String>,
-}
-
-impl CreateSite {
-    pub fn parse(self) -> AppResult<SiteFields> {
-        UpdateSite {
-            code: Some(self.code),
-            name: Some(self.name),
-            country_code: Some(self.country_code),
-            timezone: Some(self.timezone),
-        }
-        .parse()
-    }
-}
-
-impl UpdateSite {
-    pub fn parse(self) -> AppResult<SiteFields> {
-        let mut errors = Vec::new();
-        let mut keep = |r: Result<String, FieldError>| r.map_err(|e| errors.push(e)).ok();
-        let fields = SiteFields {
-            code: self
-                .code
-                .map(|c| keep(parse_code("code", &c, 32)))
-                .unwrap_or_default(),
-            name: self
-                .name
-                .map(|n| keep(parse_name("name", &n, 100)))
-                .unwrap_or_default(),
-            country_code: self
-                .country_code
-                .map(|c| {
-                    keep(country::find(&c).map(|c| c.code.to_owned()).ok_or_else(|| {
-                        FieldError::new(
-                            "country_code",
-                            "unknown_country",
-                            "is not an ISO 3166-1 alpha-2 code",
-                        )
-                    }))
-                })
-                .unwrap_or_default(),
-            timezone: self
-                .timezone
-                .map(|t| keep(parse_timezone(&t)))
-                .unwrap_or_default(),
-        };
-        if errors.is_empty() {
-            Ok(fields)
-        } else {
-            Err(AppError::Validation(errors))
-        }
-    }
-}
-
-/// A code: 1 to `max` letters, digits, `-` or `_`, stored upper case.
-pub fn parse_code(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    let code = raw.trim().to_uppercase();
-    if code.is_empty() || code.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            "length",
-            format!("must be 1 to {max} characters long"),
-        ));
-    }
-    if !code
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(FieldError::new(
-            field,
-            "invalid_code",
-            "may contain only letters A-Z, digits, `-` and `_`",
-        ));
-    }
-    Ok(code)
-}
-
-/// A display name: trimmed, 1 to `max` characters.
-pub fn parse_name(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(FieldError::new(field, "required", "must not be blank"));
-    }
-    if name.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            "length",
-            format!("must be at most {max} characters long"),
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-fn parse_timezone(raw: &str) -> Result<String, FieldError> {
-    raw.trim()
-        .parse::<chrono_tz::Tz>()
-        .map(|tz| tz.name().to_owned())
-        .map_err(|_| {
-            FieldError::new(
-                "timezone",
-                "unknown_timezone",
-                "is not an IANA time zone like Asia/Seoul",
-            )
-        })
-}
+impl Checked for SitePatch {}
 
 /// `GET /sites` query.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SiteQuery {
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    #[param(inline)]
+    pub limit: Option<Limit>,
+    #[param(inline)]
+    pub cursor: Option<IdCursor>,
 }
+
+impl Checked for SiteQuery {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::field::{FieldError, Invalid};
+    use crate::domain::test_support::parse_json;
+    use serde_json::json;
 
     #[test]
     fn site_fields_are_checked_together() {
-        let ok = CreateSite {
-            code: " kr-asan ".into(),
-            name: " 아산 공장 ".into(),
-            country_code: "kr".into(),
-            timezone: "Asia/Seoul".into(),
-        }
-        .parse()
+        let ok: NewSite = parse_json(json!({
+            "code": "kr-asan", "name": " 아산 공장 ", "country_code": "KR", "timezone": "Asia/Seoul"
+        }))
         .unwrap();
-        assert_eq!(ok.code.as_deref(), Some("KR-ASAN"));
-        assert_eq!(ok.country_code.as_deref(), Some("KR"));
-        let err = CreateSite {
-            code: "a b".into(),
-            name: "".into(),
-            country_code: "XX".into(),
-            timezone: "Mars/Olympus".into(),
-        }
-        .parse()
+        assert_eq!(ok.code.as_str(), "KR-ASAN");
+        assert_eq!(ok.name.as_str(), "아산 공장");
+        assert_eq!(ok.timezone.tz(), chrono_tz::Asia::Seoul);
+        let Invalid(errs) = parse_json::<NewSite>(json!({
+            "code": "a b", "name": " ", "country_code": "XX", "timezone": "Mars/Olympus"
+        }))
         .unwrap_err();
-        let AppError::Validation(errs) = err else {
-            panic!()
-        };
-        let codes: Vec<_> = errs.iter().map(|e| e.code.as_str()).collect();
+        let got: Vec<_> = errs
+            .iter()
+            .map(|FieldError { field, code, .. }| (field.as_str(), code.as_str()))
+            .collect();
         assert_eq!(
-            codes,
+            got,
             [
-                "invalid_code",
-                "required",
-                "unknown_country",
-                "unknown_timezone"
+                ("code", "invalid_code"),
+                ("country_code", "unknown_country"),
+                ("name", "required"),
+                ("timezone", "unknown_timezone")
             ]
         );
+    }
+
+    #[test]
+    fn country_codes_are_exact() {
+        assert!(CountryCode::parse("kr".into()).is_err());
+        assert_eq!(CountryCode::parse("VN".into()).unwrap().as_str(), "VN");
     }
 }

@@ -14,9 +14,11 @@ pub struct StatsQuery {
     pub site_id: Option<i64>,
     /// Schedules due at or after (RFC 3339; default 30 days ago).
     pub from: Option<DateTime<Utc>>,
-    /// Schedules due before (RFC 3339; default now).
+    /// Schedules due before (RFC 3339; default now); after `from`, at most ten years after it.
     pub to: Option<DateTime<Utc>>,
 }
+
+impl super::field::Checked for StatsQuery {}
 
 /// Schedules by status.
 #[derive(Debug, Default, Clone, Serialize, ToSchema)]
@@ -32,7 +34,7 @@ pub struct StatusCounts {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ItemStats {
     pub plan_id: i64,
-    pub key: String,
+    pub key: super::plan::ItemKey,
     pub count: i64,
     pub sum: f64,
     pub avg: f64,

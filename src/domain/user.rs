@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
 use utoipa::{IntoParams, ToSchema};
-use validator::{Validate, ValidateEmail, ValidationError};
 
 use super::auth::Secret;
-use crate::error::{AppError, AppResult, FieldError};
+use super::field::{Checked, FieldError, Invalid, Parse, Rejection, string_schema};
+use super::page::{IdCursor, Limit};
+use crate::{display_text, parsed, str_enum};
 
 /// What a user may do. `admin` sees everything; `manager` plans and manages
 /// inspectors and viewers; `inspector` records results; `viewer` reads.
@@ -20,18 +22,9 @@ pub enum Role {
     Viewer,
 }
 
+str_enum!(Role { Admin => "admin", Manager => "manager", Inspector => "inspector", Viewer => "viewer" });
+
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Manager, Role::Inspector, Role::Viewer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-            Role::Inspector => "inspector",
-            Role::Viewer => "viewer",
-        }
-    }
-
     /// Whether a user of this role may create or change users of `other`'s role.
     pub fn may_manage(self, other: Role) -> bool {
         match self {
@@ -42,48 +35,16 @@ impl Role {
     }
 }
 
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}` (admin, manager, inspector, viewer)"))
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A syntactically valid, lower-cased e-mail address.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A syntactically valid e-mail address, stored lower case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
 pub struct Email(String);
+
+/// The address pattern (WHATWG's, with a dot required in the domain).
+const EMAIL_PATTERN: &str = "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
 
 impl Email {
     pub const MAX_LEN: usize = 254;
-
-    /// Normalizes (trim, lower case) and checks syntax and length.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let email = raw.trim().to_lowercase();
-        if email.chars().count() > Self::MAX_LEN {
-            return Err(FieldError::new(
-                "email",
-                "too_long",
-                format!("must be at most {} characters long", Self::MAX_LEN),
-            ));
-        }
-        if !email.validate_email() || !email.contains('.') {
-            return Err(FieldError::new(
-                "email",
-                "invalid_email",
-                "must be a valid e-mail address like name@factory.example",
-            ));
-        }
-        Ok(Self(email))
-    }
 
     pub fn as_str(&self) -> &str {
         &self.0
@@ -96,7 +57,71 @@ impl Email {
     pub fn into_string(self) -> String {
         self.0
     }
+
+    /// A value this service stored after parsing it.
+    pub fn trusted(s: String) -> Self {
+        Self(s)
+    }
 }
+
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(&b));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        let b = l.as_bytes();
+        (1..=63).contains(&b.len())
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    };
+    local_ok && labels.len() >= 2 && labels.iter().all(label_ok)
+}
+
+impl Parse for Email {
+    type Raw = String;
+    fn parse(raw: String) -> Result<Self, Rejection> {
+        if raw.chars().count() > Self::MAX_LEN {
+            return Err(Rejection::new(
+                "too_long",
+                format!("must be at most {} characters long", Self::MAX_LEN),
+            ));
+        }
+        if !is_email(&raw) {
+            return Err(Rejection::new(
+                "invalid_email",
+                "must be a valid e-mail address like name@factory.example",
+            ));
+        }
+        Ok(Self(raw.to_ascii_lowercase()))
+    }
+    fn placeholder() -> Self {
+        Self(String::new())
+    }
+}
+
+parsed!(
+    Email,
+    string_schema(
+        3,
+        Email::MAX_LEN,
+        Some(EMAIL_PATTERN),
+        "An e-mail address; stored lower case",
+        "kim.minjun@factory.example",
+    )
+);
+
+display_text!(
+    /// A person's name: 1 to 100 characters.
+    UserName,
+    100,
+    "김민준"
+);
 
 /// Which e-mail domains may hold accounts (from configuration).
 #[derive(Debug, Clone, Default)]
@@ -133,8 +158,9 @@ impl EmailPolicy {
 }
 
 /// A password that meets the policy (NIST SP 800-63B §3.1.1.2): 8 to 128
-/// characters, any characters, not the e-mail address or its local part, not
-/// a commonly used password. No composition rules, no forced rotation.
+/// characters, any characters, not a commonly used password, and (checked
+/// with the account, see [`Password::check_against`]) not the e-mail
+/// address or its local part. No composition rules, no forced rotation.
 #[derive(Debug, Clone)]
 pub struct Password(Secret);
 
@@ -144,58 +170,75 @@ impl Password {
     pub const MIN_CHARS: usize = 8;
     pub const MAX_CHARS: usize = 128;
 
-    pub fn parse(field: &str, raw: &Secret, email: Option<&str>) -> Result<Self, FieldError> {
+    pub fn secret(&self) -> &Secret {
+        &self.0
+    }
+
+    /// The rule that needs the account: not its e-mail address or local part.
+    pub fn check_against(&self, field: &str, email: &str) -> Result<(), FieldError> {
+        let lower = self.0.expose().to_lowercase();
+        let email = email.to_lowercase();
+        let local = email.split('@').next().unwrap_or_default();
+        if lower == email || lower == local {
+            return Err(FieldError::new(
+                field,
+                "same_as_email",
+                "must not be your e-mail address",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Parse for Password {
+    type Raw = Secret;
+    fn parse(raw: Secret) -> Result<Self, Rejection> {
         let pw = raw.expose();
         let chars = pw.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err(FieldError::new(
-                field,
+            return Err(Rejection::new(
                 "too_short",
                 format!("must be at least {} characters long", Self::MIN_CHARS),
             ));
         }
         if chars > Self::MAX_CHARS {
-            return Err(FieldError::new(
-                field,
+            return Err(Rejection::new(
                 "too_long",
                 format!("must be at most {} characters long", Self::MAX_CHARS),
             ));
         }
         let lower = pw.to_lowercase();
-        if let Some(email) = email {
-            let email = email.trim().to_lowercase();
-            let local = email.split('@').next().unwrap_or_default();
-            if lower == email || lower == local {
-                return Err(FieldError::new(
-                    field,
-                    "same_as_email",
-                    "must not be your e-mail address",
-                ));
-            }
-        }
         if COMMON_PASSWORDS.lines().any(|c| c == lower) {
-            return Err(FieldError::new(
-                field,
+            return Err(Rejection::new(
                 "common_password",
                 "is a commonly used password; choose another",
             ));
         }
-        Ok(Self(raw.clone()))
+        Ok(Self(raw))
     }
-
-    pub fn secret(&self) -> &Secret {
-        &self.0
+    fn placeholder() -> Self {
+        Self(Secret::new(""))
     }
 }
 
+parsed!(
+    Password,
+    string_schema(
+        Password::MIN_CHARS,
+        Password::MAX_CHARS,
+        None,
+        "8 to 128 characters, not your e-mail address, not a commonly used password",
+        "correct horse battery staple",
+    )
+    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+);
+
 /// A user as the API shows it. Never carries the password hash.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
     pub id: i64,
-    #[schema(example = "kim.minjun@factory.example")]
-    pub email: String,
-    #[schema(example = "김민준")]
-    pub name: String,
+    pub email: Email,
+    pub name: UserName,
     pub role: Role,
     /// False once the user was deleted (deactivated); they cannot log in.
     pub is_active: bool,
@@ -206,111 +249,55 @@ pub struct User {
 }
 
 /// `POST /users` body.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    #[schema(example = "kim.minjun@factory.example")]
-    pub email: String,
-    #[validate(custom(function = "not_blank"), length(max = 100))]
-    #[schema(example = "김민준", max_length = 100)]
-    pub name: String,
-    pub role: Role,
-    /// 8 to 128 characters, not your e-mail address, not a common password.
-    pub password: Secret,
-}
-
-/// A user ready to be stored.
-#[derive(Debug)]
 pub struct NewUser {
     pub email: Email,
-    pub name: String,
+    pub name: UserName,
     pub role: Role,
     pub password: Password,
 }
 
-impl CreateUser {
-    /// Checks every field at once and reports all problems together.
-    pub fn parse(self, policy: &EmailPolicy) -> AppResult<NewUser> {
-        let mut errors = field_errors(self.validate());
-        let email = Email::parse(&self.email)
-            .and_then(|e| policy.check(&e).map(|()| e))
-            .map_err(|e| errors.push(e))
-            .ok();
-        let password = Password::parse("password", &self.password, Some(&self.email))
-            .map_err(|e| errors.push(e))
-            .ok();
-        match (email, password) {
-            (Some(email), Some(password)) if errors.is_empty() => Ok(NewUser {
-                email,
-                name: self.name.trim().to_owned(),
-                role: self.role,
-                password,
-            }),
-            _ => Err(sorted(errors)),
-        }
+impl Checked for NewUser {
+    fn check(&self) -> Result<(), Invalid> {
+        self.password
+            .check_against("password", self.email.as_str())
+            .map_err(Invalid::from)
     }
 }
 
 /// `PATCH /users/{id}` body: only the fields to change.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateUser {
-    pub email: Option<String>,
-    #[validate(custom(function = "not_blank"), length(max = 100))]
-    pub name: Option<String>,
-    pub role: Option<Role>,
-    pub is_active: Option<bool>,
-}
-
-/// A checked `UpdateUser`.
-#[derive(Debug, Default)]
-pub struct UserChanges {
+pub struct UserPatch {
+    #[serde(default)]
     pub email: Option<Email>,
-    pub name: Option<String>,
+    #[serde(default)]
+    pub name: Option<UserName>,
+    #[serde(default)]
     pub role: Option<Role>,
+    #[serde(default)]
     pub is_active: Option<bool>,
 }
 
-impl UpdateUser {
-    pub fn parse(self, policy: &EmailPolicy) -> AppResult<UserChanges> {
-        let mut errors = field_errors(self.validate());
-        let email = match &self.email {
-            Some(raw) => Email::parse(raw)
-                .and_then(|e| policy.check(&e).map(|()| e))
-                .map_err(|e| errors.push(e))
-                .ok(),
-            None => None,
-        };
-        if !errors.is_empty() {
-            return Err(sorted(errors));
-        }
-        Ok(UserChanges {
-            email,
-            name: self.name.map(|n| n.trim().to_owned()),
-            role: self.role,
-            is_active: self.is_active,
-        })
-    }
-}
+impl Checked for UserPatch {}
 
 /// `PATCH /users/me` body: what users may change about themselves.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateMe {
-    #[validate(custom(function = "not_blank"), length(max = 100))]
-    pub name: Option<String>,
+pub struct MePatch {
+    #[serde(default)]
+    pub name: Option<UserName>,
 }
 
-impl UpdateMe {
-    pub fn parse(self) -> AppResult<UserChanges> {
-        let errors = field_errors(self.validate());
-        if !errors.is_empty() {
-            return Err(sorted(errors));
-        }
-        Ok(UserChanges {
-            name: self.name.map(|n| n.trim().to_owned()),
+impl Checked for MePatch {}
+
+impl From<MePatch> for UserPatch {
+    fn from(p: MePatch) -> Self {
+        Self {
+            name: p.name,
             ..Default::default()
-        })
+        }
     }
 }
 
@@ -318,10 +305,12 @@ impl UpdateMe {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 1024)]
     pub current_password: Secret,
-    /// 8 to 128 characters, not your e-mail address, not a common password.
-    pub new_password: Secret,
+    pub new_password: Password,
 }
+
+impl Checked for ChangePassword {}
 
 /// `GET /users` query.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -332,11 +321,13 @@ pub struct UserQuery {
     pub role: Option<Role>,
     /// Only active (true) or deactivated (false) users.
     pub active: Option<bool>,
-    /// Page size, 1 to 100 (default 50).
-    pub limit: Option<u64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    #[param(inline)]
+    pub limit: Option<Limit>,
+    #[param(inline)]
+    pub cursor: Option<IdCursor>,
 }
+
+impl Checked for UserQuery {}
 
 /// Filters for listing users.
 #[derive(Debug, Default, Clone)]
@@ -347,60 +338,29 @@ pub struct UserFilter {
     pub roles_visible: Option<Vec<Role>>,
 }
 
-fn not_blank(s: &str) -> Result<(), ValidationError> {
-    if s.trim().is_empty() {
-        let mut e = ValidationError::new("required");
-        e.message = Some("must not be blank".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
-fn field_errors(result: Result<(), validator::ValidationErrors>) -> Vec<FieldError> {
-    match result {
-        Ok(()) => Vec::new(),
-        Err(e) => match AppError::from(e) {
-            AppError::Validation(v) => v,
-            _ => Vec::new(),
-        },
-    }
-}
-
-fn sorted(mut errors: Vec<FieldError>) -> AppError {
-    errors.sort_by(|a, b| a.field.cmp(&b.field));
-    AppError::Validation(errors)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::test_support::{codes, parse_json};
+    use serde_json::json;
 
-    fn codes(err: AppError) -> Vec<(String, String)> {
-        match err {
-            AppError::Validation(v) => v.into_iter().map(|e| (e.field, e.code)).collect(),
-            other => panic!("expected validation error, got {other:?}"),
-        }
-    }
-
-    fn create(email: &str, name: &str, pw: &str) -> CreateUser {
-        CreateUser {
-            email: email.into(),
-            name: name.into(),
-            role: Role::Inspector,
-            password: Secret::new(pw),
-        }
+    fn email(s: &str) -> Result<Email, &'static str> {
+        Email::parse(s.into()).map_err(|r| r.code)
     }
 
     #[test]
     fn email_is_normalized_and_checked() {
         assert_eq!(
-            Email::parse("  Kim@Factory.Example ").unwrap().as_str(),
+            email("Kim@Factory.Example").unwrap().as_str(),
             "kim@factory.example"
         );
-        assert!(Email::parse("no-at-sign").is_err());
-        assert!(Email::parse("a@b").is_err());
+        assert!(email(" kim@factory.example").is_err());
+        assert!(email("no-at-sign").is_err());
+        assert!(email("a@b").is_err());
+        assert!(email("a@-b.example").is_err());
+        assert!(email("a@b..example").is_err());
         let long = format!("{}@x.example", "a".repeat(250));
-        assert_eq!(Email::parse(&long).unwrap_err().code, "too_long");
+        assert_eq!(email(&long).unwrap_err(), "too_long");
     }
 
     #[test]
@@ -409,37 +369,28 @@ mod tests {
             allowed: vec!["factory.example".into()],
             denied: vec!["bad.factory.example".into()],
         };
-        assert!(p.check(&Email::parse("a@factory.example").unwrap()).is_ok());
-        assert!(
-            p.check(&Email::parse("a@kr.factory.example").unwrap())
-                .is_ok()
-        );
+        let e = |s: &str| email(s).unwrap();
+        assert!(p.check(&e("a@factory.example")).is_ok());
+        assert!(p.check(&e("a@kr.factory.example")).is_ok());
         assert_eq!(
-            p.check(&Email::parse("a@bad.factory.example").unwrap())
-                .unwrap_err()
-                .code,
+            p.check(&e("a@bad.factory.example")).unwrap_err().code,
             "domain_denied"
         );
         assert_eq!(
-            p.check(&Email::parse("a@gmail.com").unwrap())
-                .unwrap_err()
-                .code,
+            p.check(&e("a@gmail.com")).unwrap_err().code,
             "domain_not_allowed"
         );
         assert_eq!(
-            p.check(&Email::parse("a@notfactory.example").unwrap())
-                .unwrap_err()
-                .code,
+            p.check(&e("a@notfactory.example")).unwrap_err().code,
             "domain_not_allowed"
         );
     }
 
     #[test]
     fn password_policy_follows_nist() {
-        let e = Some("kim@factory.example");
         let check = |pw: &str| {
-            Password::parse("password", &Secret::new(pw), e)
-                .map(|_| ())
+            let p = Password::parse(Secret::new(pw)).map_err(|r| r.code.to_owned())?;
+            p.check_against("password", "kim@factory.example")
                 .map_err(|e| e.code)
         };
         assert_eq!(check("short"), Err("too_short".into()));
@@ -454,11 +405,12 @@ mod tests {
     }
 
     #[test]
-    fn create_user_reports_every_field() {
+    fn new_user_reports_every_field() {
         let errs = codes(
-            create("bad", " ", "short")
-                .parse(&EmailPolicy::default())
-                .unwrap_err(),
+            parse_json::<NewUser>(json!({
+                "email": "bad", "name": " ", "role": "inspector", "password": "short"
+            }))
+            .unwrap_err(),
         );
         assert_eq!(
             errs,
@@ -468,11 +420,21 @@ mod tests {
                 ("password".to_owned(), "too_short".to_owned()),
             ]
         );
-        let ok = create("Lee@Factory.Example", " 이서연 ", "hunter2hunter2")
-            .parse(&EmailPolicy::default())
-            .unwrap();
+        let ok: NewUser = parse_json(json!({
+            "email": "Lee@Factory.Example", "name": " 이서연 ", "role": "inspector",
+            "password": "hunter2hunter2"
+        }))
+        .unwrap();
         assert_eq!(ok.email.as_str(), "lee@factory.example");
-        assert_eq!(ok.name, "이서연");
+        assert_eq!(ok.name.as_str(), "이서연");
+        let errs = codes(
+            parse_json::<NewUser>(json!({
+                "email": "lee@factory.example", "name": "이서연", "role": "inspector",
+                "password": "lee@factory.example"
+            }))
+            .unwrap_err(),
+        );
+        assert_eq!(errs, [("password".to_owned(), "same_as_email".to_owned())]);
     }
 
     #[test]
@@ -481,5 +443,7 @@ mod tests {
         assert!(Role::Manager.may_manage(Role::Inspector));
         assert!(!Role::Manager.may_manage(Role::Manager));
         assert!(!Role::Inspector.may_manage(Role::Viewer));
+        assert_eq!("viewer".parse::<Role>().unwrap(), Role::Viewer);
+        assert!("root".parse::<Role>().is_err());
     }
 }

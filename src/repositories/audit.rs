@@ -7,15 +7,17 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use crate::domain::audit::AuditEvent;
+use super::stored;
+use crate::domain::audit::{Action, AuditEvent, EntityKind};
+use crate::domain::page::PageRequest;
 use crate::entities::audit_events::{self, Column, Entity as AuditEvents};
 
 /// A change to record.
 #[derive(Debug)]
 pub struct NewAuditEvent {
     pub actor_id: Option<i64>,
-    pub action: &'static str,
-    pub entity: &'static str,
+    pub action: Action,
+    pub entity: EntityKind,
     pub entity_id: String,
     pub site_id: Option<i64>,
     pub request_id: Option<String>,
@@ -23,20 +25,21 @@ pub struct NewAuditEvent {
     pub after: Option<Value>,
 }
 
-impl From<audit_events::Model> for AuditEvent {
-    fn from(m: audit_events::Model) -> Self {
-        AuditEvent {
+impl TryFrom<audit_events::Model> for AuditEvent {
+    type Error = DbErr;
+    fn try_from(m: audit_events::Model) -> Result<Self, DbErr> {
+        Ok(AuditEvent {
             id: m.id,
             occurred_at: m.occurred_at.with_timezone(&Utc),
             actor_id: m.actor_id,
-            action: m.action,
-            entity: m.entity,
+            action: stored("audit_events.action", &m.action)?,
+            entity: stored("audit_events.entity", &m.entity)?,
             entity_id: m.entity_id,
             site_id: m.site_id,
             request_id: m.request_id,
             before: m.before,
             after: m.after,
-        }
+        })
     }
 }
 
@@ -48,8 +51,8 @@ pub async fn insert(
     audit_events::ActiveModel {
         occurred_at: Set(now.into()),
         actor_id: Set(event.actor_id),
-        action: Set(event.action.to_owned()),
-        entity: Set(event.entity.to_owned()),
+        action: Set(event.action.as_str().to_owned()),
+        entity: Set(event.entity.as_str().to_owned()),
         entity_id: Set(event.entity_id),
         site_id: Set(event.site_id),
         request_id: Set(event.request_id),
@@ -62,18 +65,17 @@ pub async fn insert(
     Ok(())
 }
 
-/// Newest first, `limit + 1` rows. `sites`: only events of these sites.
+/// Newest first, before the page's cursor. `sites`: only events of these sites.
 pub async fn list(
     conn: &impl ConnectionTrait,
-    entity: Option<&str>,
+    entity: Option<EntityKind>,
     entity_id: Option<&str>,
     sites: Option<&[i64]>,
-    before_id: Option<i64>,
-    limit: u64,
+    page: &PageRequest<i64>,
 ) -> Result<Vec<AuditEvent>, DbErr> {
     let mut cond = Condition::all();
     if let Some(e) = entity {
-        cond = cond.add(Column::Entity.eq(e));
+        cond = cond.add(Column::Entity.eq(e.as_str()));
     }
     if let Some(id) = entity_id {
         cond = cond.add(Column::EntityId.eq(id));
@@ -81,16 +83,16 @@ pub async fn list(
     if let Some(sites) = sites {
         cond = cond.add(Column::SiteId.is_in(sites.iter().copied()));
     }
-    if let Some(b) = before_id {
+    if let Some(b) = page.after {
         cond = cond.add(Column::Id.lt(b));
     }
-    Ok(AuditEvents::find()
+    AuditEvents::find()
         .filter(cond)
         .order_by_desc(Column::Id)
-        .limit(limit + 1)
+        .limit(page.fetch())
         .all(conn)
         .await?
         .into_iter()
-        .map(AuditEvent::from)
-        .collect())
+        .map(AuditEvent::try_from)
+        .collect()
 }

@@ -6,23 +6,31 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::domain::equipment::{Equipment, EquipmentFields, EquipmentStatus};
+use super::{set_some, stored};
+use crate::domain::equipment::{Equipment, EquipmentName, EquipmentPatch, Label, NewEquipment};
+use crate::domain::page::PageRequest;
+use crate::domain::site::Code;
 use crate::entities::equipment::{self, Column, Entity as EquipmentEntity};
 
-impl From<equipment::Model> for Equipment {
-    fn from(m: equipment::Model) -> Self {
-        Equipment {
+impl TryFrom<equipment::Model> for Equipment {
+    type Error = DbErr;
+    fn try_from(m: equipment::Model) -> Result<Self, DbErr> {
+        Ok(Equipment {
             id: m.id,
             site_id: m.site_id,
-            code: m.code,
-            name: m.name,
-            line: m.line,
-            kind: m.kind,
-            status: EquipmentStatus::parse(&m.status),
+            code: Code::trusted(m.code),
+            name: EquipmentName::trusted(m.name),
+            line: Label::trusted(m.line),
+            kind: Label::trusted(m.kind),
+            status: stored("equipment.status", &m.status)?,
             created_at: m.created_at.with_timezone(&Utc),
             updated_at: m.updated_at.with_timezone(&Utc),
-        }
+        })
     }
+}
+
+fn all(models: Vec<equipment::Model>) -> Result<Vec<Equipment>, DbErr> {
+    models.into_iter().map(Equipment::try_from).collect()
 }
 
 /// Filters of an equipment list.
@@ -30,50 +38,44 @@ impl From<equipment::Model> for Equipment {
 pub struct EquipmentFilter<'a> {
     pub site_id: Option<i64>,
     pub line: Option<&'a str>,
-    pub status: Option<EquipmentStatus>,
+    pub status: Option<crate::domain::equipment::EquipmentStatus>,
     pub scope: Option<&'a [i64]>,
 }
 
-/// Inserts equipment; every field of `f` must be set.
 pub async fn insert(
     conn: &impl ConnectionTrait,
-    site_id: i64,
-    f: EquipmentFields,
+    f: NewEquipment,
     now: DateTime<Utc>,
 ) -> Result<Equipment, DbErr> {
-    Ok(equipment::ActiveModel {
-        site_id: Set(site_id),
-        code: Set(f.code.unwrap_or_default()),
-        name: Set(f.name.unwrap_or_default()),
-        line: Set(f.line.unwrap_or_default()),
-        kind: Set(f.kind.unwrap_or_default()),
-        status: Set(f
-            .status
-            .unwrap_or(EquipmentStatus::Active)
-            .as_str()
-            .to_owned()),
+    equipment::ActiveModel {
+        site_id: Set(f.site_id),
+        code: Set(f.code.into_string()),
+        name: Set(f.name.into_string()),
+        line: Set(f.line.into_string()),
+        kind: Set(f.kind.into_string()),
+        status: Set(f.status.as_str().to_owned()),
         created_at: Set(now.into()),
         updated_at: Set(now.into()),
         ..Default::default()
     }
     .insert(conn)
     .await?
-    .into())
+    .try_into()
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Equipment>, DbErr> {
-    Ok(EquipmentEntity::find_by_id(id)
+    EquipmentEntity::find_by_id(id)
         .one(conn)
         .await?
-        .map(Equipment::from))
+        .map(Equipment::try_from)
+        .transpose()
 }
 
-/// One page ordered by id (`limit + 1` rows).
+/// One page ordered by id.
 pub async fn list(
     conn: &impl ConnectionTrait,
     f: &EquipmentFilter<'_>,
-    after_id: Option<i64>,
-    limit: u64,
+    page: &PageRequest<i64>,
 ) -> Result<Vec<Equipment>, DbErr> {
     let mut q = EquipmentEntity::find();
     if let Some(ids) = f.scope {
@@ -88,45 +90,35 @@ pub async fn list(
     if let Some(status) = f.status {
         q = q.filter(Column::Status.eq(status.as_str()));
     }
-    if let Some(after) = after_id {
+    if let Some(after) = page.after {
         q = q.filter(Column::Id.gt(after));
     }
-    Ok(q.order_by_asc(Column::Id)
-        .limit(limit + 1)
+    all(q
+        .order_by_asc(Column::Id)
+        .limit(page.fetch())
         .all(conn)
-        .await?
-        .into_iter()
-        .map(Equipment::from)
-        .collect())
+        .await?)
 }
 
 pub async fn update(
     conn: &impl ConnectionTrait,
     id: i64,
-    f: EquipmentFields,
+    f: EquipmentPatch,
     now: DateTime<Utc>,
 ) -> Result<Option<Equipment>, DbErr> {
     let Some(model) = EquipmentEntity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
     let mut am: equipment::ActiveModel = model.into();
-    if let Some(v) = f.code {
-        am.code = Set(v);
-    }
-    if let Some(v) = f.name {
-        am.name = Set(v);
-    }
-    if let Some(v) = f.line {
-        am.line = Set(v);
-    }
-    if let Some(v) = f.kind {
-        am.kind = Set(v);
-    }
-    if let Some(v) = f.status {
-        am.status = Set(v.as_str().to_owned());
-    }
+    set_some!(am,
+        code => f.code.map(Code::into_string),
+        name => f.name.map(EquipmentName::into_string),
+        line => f.line.map(Label::into_string),
+        kind => f.kind.map(Label::into_string),
+        status => f.status.map(|s| s.as_str().to_owned()),
+    );
     am.updated_at = Set(now.into());
-    Ok(Some(am.update(conn).await?.into()))
+    am.update(conn).await?.try_into().map(Some)
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<u64, DbErr> {
@@ -141,11 +133,8 @@ pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<E
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(EquipmentEntity::find()
+    all(EquipmentEntity::find()
         .filter(Column::Id.is_in(ids.iter().copied()))
         .all(conn)
-        .await?
-        .into_iter()
-        .map(Equipment::from)
-        .collect())
+        .await?)
 }

@@ -22,3 +22,29 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, s
 pub(crate) fn json_err(e: serde_json::Error) -> sea_orm::DbErr {
     sea_orm::DbErr::Json(e.to_string())
 }
+
+/// A stored enum name, read strictly: an unknown one is a corrupt row (an
+/// error, answered 500 with the cause in the log), never a default.
+pub(crate) fn stored<T>(column: &str, raw: &str) -> Result<T, sea_orm::DbErr>
+where
+    T: std::str::FromStr<Err = crate::domain::field::UnknownValue>,
+{
+    raw.parse()
+        .map_err(|e| sea_orm::DbErr::Type(format!("{column}: {e}")))
+}
+
+/// A stored value of a parsed domain type, read strictly.
+pub(crate) fn stored_parsed<T: crate::domain::field::Parse>(
+    column: &str,
+    raw: T::Raw,
+) -> Result<T, sea_orm::DbErr> {
+    T::parse(raw).map_err(|r| sea_orm::DbErr::Type(format!("{column}: {}", r.message)))
+}
+
+/// Applies the changes of `Option` fields to an active model.
+macro_rules! set_some {
+    ($am:expr, $( $field:ident => $value:expr ),+ $(,)?) => {
+        $( if let Some(v) = $value { $am.$field = sea_orm::ActiveValue::Set(v); } )+
+    };
+}
+pub(crate) use set_some;

@@ -1,13 +1,16 @@
 //! Queries for plans and their versions.
 
 use chrono::{DateTime, NaiveTime, Utc};
+
+use crate::domain::page::PageRequest;
+use crate::domain::plan::{DueTime, NewPlan, PlanPatch, Title, WindowHours};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{json_err, to_json};
-use crate::domain::plan::{ChecklistItem, Plan, PlanFields};
+use super::{json_err, set_some, to_json};
+use crate::domain::plan::{ChecklistItem, Plan};
 use crate::entities::plan_versions;
 use crate::entities::plans::{self, Column, Entity as Plans};
 
@@ -18,11 +21,15 @@ impl TryFrom<plans::Model> for Plan {
             id: m.id,
             site_id: m.site_id,
             equipment_id: m.equipment_id,
-            title: m.title,
+            title: Title::trusted(m.title),
             recurrence: serde_json::from_value(m.recurrence).map_err(json_err)?,
-            due_time: NaiveTime::parse_from_str(&m.due_time, "%H:%M:%S")
-                .map_err(|e| DbErr::Type(format!("plans.due_time: {e}")))?,
-            window_hours: u32::try_from(m.window_hours).unwrap_or(0),
+            due_time: DueTime(
+                NaiveTime::parse_from_str(&m.due_time, "%H:%M:%S")
+                    .map_err(|e| DbErr::Type(format!("plans.due_time: {e}")))?,
+            ),
+            window_hours: u32::try_from(m.window_hours)
+                .map(WindowHours::trusted)
+                .map_err(|e| DbErr::Type(format!("plans.window_hours: {e}")))?,
             assignee_id: m.assignee_id,
             is_active: m.is_active,
             version: m.version,
@@ -49,29 +56,28 @@ async fn insert_version(
     Ok(())
 }
 
-/// Inserts a plan (version 1); every field of `f` must be set.
+fn due_time(t: DueTime) -> String {
+    t.0.format("%H:%M:%S").to_string()
+}
+
+/// Inserts a plan (version 1) of equipment at `site_id`.
 pub async fn insert(
     conn: &impl ConnectionTrait,
     site_id: i64,
-    equipment_id: i64,
-    f: PlanFields,
+    f: NewPlan,
     now: DateTime<Utc>,
 ) -> Result<Plan, DbErr> {
     let plan: Plan = plans::ActiveModel {
         site_id: Set(site_id),
-        equipment_id: Set(equipment_id),
-        title: Set(f.title.unwrap_or_default()),
+        equipment_id: Set(f.equipment_id),
+        title: Set(f.title.into_string()),
         recurrence: Set(to_json(&f.recurrence)?),
-        due_time: Set(f
-            .due_time
-            .unwrap_or_default()
-            .format("%H:%M:%S")
-            .to_string()),
-        window_hours: Set(f.window_hours.unwrap_or(4) as i32),
-        assignee_id: Set(f.assignee_id.flatten()),
-        is_active: Set(f.is_active.unwrap_or(true)),
+        due_time: Set(due_time(f.due_time)),
+        window_hours: Set(f.window_hours.get() as i32),
+        assignee_id: Set(f.assignee_id),
+        is_active: Set(true),
         version: Set(1),
-        items: Set(to_json(&f.items.unwrap_or_default())?),
+        items: Set(to_json(&f.items)?),
         created_at: Set(now.into()),
         updated_at: Set(now.into()),
         ..Default::default()
@@ -115,12 +121,11 @@ pub struct PlanFilter<'a> {
     pub scope: Option<&'a [i64]>,
 }
 
-/// One page ordered by id (`limit + 1` rows).
+/// One page ordered by id.
 pub async fn list(
     conn: &impl ConnectionTrait,
     f: &PlanFilter<'_>,
-    after_id: Option<i64>,
-    limit: u64,
+    page: &PageRequest<i64>,
 ) -> Result<Vec<Plan>, DbErr> {
     let mut cond = Condition::all();
     if let Some(ids) = f.scope {
@@ -138,13 +143,13 @@ pub async fn list(
     if let Some(v) = f.active {
         cond = cond.add(Column::IsActive.eq(v));
     }
-    if let Some(after) = after_id {
+    if let Some(after) = page.after {
         cond = cond.add(Column::Id.gt(after));
     }
     Plans::find()
         .filter(cond)
         .order_by_asc(Column::Id)
-        .limit(limit + 1)
+        .limit(page.fetch())
         .all(conn)
         .await?
         .into_iter()
@@ -156,7 +161,7 @@ pub async fn list(
 pub async fn update(
     conn: &impl ConnectionTrait,
     current: &Plan,
-    f: PlanFields,
+    f: PlanPatch,
     now: DateTime<Utc>,
 ) -> Result<Plan, DbErr> {
     let mut am = plans::ActiveModel {
@@ -165,27 +170,15 @@ pub async fn update(
         updated_at: Set(now.into()),
         ..Default::default()
     };
-    if let Some(v) = f.title {
-        am.title = Set(v);
-    }
-    if let Some(v) = &f.recurrence {
-        am.recurrence = Set(to_json(v)?);
-    }
-    if let Some(v) = f.due_time {
-        am.due_time = Set(v.format("%H:%M:%S").to_string());
-    }
-    if let Some(v) = f.window_hours {
-        am.window_hours = Set(v as i32);
-    }
-    if let Some(v) = f.assignee_id {
-        am.assignee_id = Set(v);
-    }
-    if let Some(v) = f.is_active {
-        am.is_active = Set(v);
-    }
-    if let Some(v) = &f.items {
-        am.items = Set(to_json(v)?);
-    }
+    set_some!(am,
+        title => f.title.map(Title::into_string),
+        recurrence => f.recurrence.as_ref().map(to_json).transpose()?,
+        due_time => f.due_time.map(due_time),
+        window_hours => f.window_hours.map(|w| w.get() as i32),
+        assignee_id => f.assignee_id,
+        is_active => f.is_active,
+        items => f.items.as_ref().map(to_json).transpose()?,
+    );
     let plan: Plan = am.update(conn).await?.try_into()?;
     insert_version(conn, &plan, now).await?;
     Ok(plan)

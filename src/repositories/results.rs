@@ -7,8 +7,7 @@ use sea_orm::{
 };
 
 use super::{json_err, to_json};
-use crate::domain::plan::ItemKind;
-use crate::domain::result::InspectionResult;
+use crate::domain::result::{InspectionResult, ItemValue};
 use crate::entities::{result_values, results};
 
 /// A stored result: what was answered, and the idempotency data.
@@ -54,7 +53,7 @@ pub async fn insert(
         due_at: Set(due_at.into()),
         submitted_by: Set(r.submitted_by),
         submitted_at: Set(r.submitted_at.into()),
-        notes: Set(r.notes.clone()),
+        notes: Set(r.notes.as_ref().map(|n| n.as_str().to_owned())),
         passed: Set(r.passed),
         failed_items: Set(to_json(&r.failed_items)?),
         pass_rate: Set(r.pass_rate),
@@ -73,16 +72,20 @@ pub async fn insert(
             site_id: Set(site_id),
             plan_id: Set(r.plan_id),
             due_at: Set(due_at.into()),
-            item_key: Set(v.key.clone()),
-            kind: Set(match v.kind {
-                ItemKind::Check => "check",
-                ItemKind::Number => "number",
-                ItemKind::Text => "text",
-            }
-            .to_owned()),
-            number_value: Set(v.value.as_f64().filter(|_| v.kind == ItemKind::Number)),
-            bool_value: Set(v.value.as_bool()),
-            text_value: Set(v.value.as_str().map(str::to_owned)),
+            item_key: Set(v.key.as_str().to_owned()),
+            kind: Set(v.kind.as_str().to_owned()),
+            number_value: Set(match v.value {
+                ItemValue::Number(n) => Some(n.get()),
+                _ => None,
+            }),
+            bool_value: Set(match v.value {
+                ItemValue::Check(b) => Some(b),
+                _ => None,
+            }),
+            text_value: Set(match &v.value {
+                ItemValue::Text(t) => Some(t.clone()),
+                _ => None,
+            }),
             passed: Set(v.passed),
             ..Default::default()
         })

@@ -7,7 +7,9 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::domain::schedule::{Schedule, ScheduleStatus};
+use super::stored;
+use crate::domain::page::PageRequest;
+use crate::domain::schedule::{Schedule, ScheduleStatus, Stamp};
 use crate::entities::schedules::{self, Column, Entity as Schedules};
 
 fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
@@ -18,9 +20,10 @@ fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.into()
 }
 
-impl From<schedules::Model> for Schedule {
-    fn from(m: schedules::Model) -> Self {
-        Schedule {
+impl TryFrom<schedules::Model> for Schedule {
+    type Error = DbErr;
+    fn try_from(m: schedules::Model) -> Result<Self, DbErr> {
+        Ok(Schedule {
             id: m.id,
             plan_id: m.plan_id,
             plan_version: m.plan_version,
@@ -29,14 +32,14 @@ impl From<schedules::Model> for Schedule {
             assignee_id: m.assignee_id,
             due_at: utc(m.due_at),
             window_ends_at: utc(m.window_ends_at),
-            status: ScheduleStatus::parse(&m.status),
+            status: stored("schedules.status", &m.status)?,
             started_at: m.started_at.map(utc),
             completed_at: m.completed_at.map(utc),
             created_at: utc(m.created_at),
             updated_at: utc(m.updated_at),
             plan: None,
             equipment: None,
-        }
+        })
     }
 }
 
@@ -104,10 +107,11 @@ pub async fn delete_future_open(
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Schedule>, DbErr> {
-    Ok(Schedules::find_by_id(id)
+    Schedules::find_by_id(id)
         .one(conn)
         .await?
-        .map(Schedule::from))
+        .map(Schedule::try_from)
+        .transpose()
 }
 
 /// Filters of a schedule list.
@@ -123,12 +127,11 @@ pub struct ScheduleFilter<'a> {
     pub scope: Option<&'a [i64]>,
 }
 
-/// One page in (due_at, id) order, after the keyset `after`; `limit + 1` rows.
+/// One page in (due_at, id) order, after the page's keyset.
 pub async fn list(
     conn: &impl ConnectionTrait,
     f: &ScheduleFilter<'_>,
-    after: Option<(DateTime<Utc>, i64)>,
-    limit: u64,
+    page: &PageRequest<(DateTime<Utc>, i64)>,
 ) -> Result<Vec<Schedule>, DbErr> {
     let mut cond = Condition::all();
     if let Some(ids) = f.scope {
@@ -155,7 +158,7 @@ pub async fn list(
     if let Some(v) = f.due_to {
         cond = cond.add(Column::DueAt.lt(fixed(v)));
     }
-    if let Some((due, id)) = after {
+    if let Some((due, id)) = page.after {
         cond = cond.add(
             Condition::any().add(Column::DueAt.gt(fixed(due))).add(
                 Condition::all()
@@ -164,16 +167,16 @@ pub async fn list(
             ),
         );
     }
-    Ok(Schedules::find()
+    Schedules::find()
         .filter(cond)
         .order_by_asc(Column::DueAt)
         .order_by_asc(Column::Id)
-        .limit(limit + 1)
+        .limit(page.fetch())
         .all(conn)
         .await?
         .into_iter()
-        .map(Schedule::from)
-        .collect())
+        .map(Schedule::try_from)
+        .collect()
 }
 
 /// Changes assignee and/or status.
@@ -194,14 +197,13 @@ pub async fn update(
     }
     if let Some(s) = status {
         am.status = Set(s.as_str().to_owned());
-        if s == ScheduleStatus::InProgress {
-            am.started_at = Set(Some(fixed(now)));
-        }
-        if s == ScheduleStatus::Completed {
-            am.completed_at = Set(Some(fixed(now)));
+        match s.stamps() {
+            Some(Stamp::Started) => am.started_at = Set(Some(fixed(now))),
+            Some(Stamp::Completed) => am.completed_at = Set(Some(fixed(now))),
+            None => {}
         }
     }
-    Ok(am.update(conn).await?.into())
+    am.update(conn).await?.try_into()
 }
 
 /// Moves `from` to `to` only if the schedule is still in `from`; false if
@@ -216,8 +218,10 @@ pub async fn transition(
     let mut q = Schedules::update_many()
         .col_expr(Column::Status, Expr::value(to.as_str()))
         .col_expr(Column::UpdatedAt, Expr::value(fixed(now)));
-    if to == ScheduleStatus::InProgress {
-        q = q.col_expr(Column::StartedAt, Expr::value(fixed(now)));
+    match to.stamps() {
+        Some(Stamp::Started) => q = q.col_expr(Column::StartedAt, Expr::value(fixed(now))),
+        Some(Stamp::Completed) => q = q.col_expr(Column::CompletedAt, Expr::value(fixed(now))),
+        None => {}
     }
     let res = q
         .filter(Column::Id.eq(id))

@@ -7,97 +7,98 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::domain::site::{Site, SiteFields};
+use super::{set_some, stored_parsed};
+use crate::domain::page::PageRequest;
+use crate::domain::site::{Code, Name, NewSite, Site, SitePatch};
 use crate::domain::user::User;
 use crate::entities::site_members::{self, Entity as SiteMembers};
 use crate::entities::sites::{self, Column, Entity as Sites};
 use crate::entities::users;
 
-impl From<sites::Model> for Site {
-    fn from(m: sites::Model) -> Self {
-        Site {
+impl TryFrom<sites::Model> for Site {
+    type Error = DbErr;
+    fn try_from(m: sites::Model) -> Result<Self, DbErr> {
+        Ok(Site {
             id: m.id,
-            code: m.code,
-            name: m.name,
-            country_code: m.country_code,
-            timezone: m.timezone,
+            code: Code::trusted(m.code),
+            name: Name::trusted(m.name),
+            country_code: stored_parsed("sites.country_code", m.country_code)?,
+            timezone: stored_parsed("sites.timezone", m.timezone)?,
             created_at: m.created_at.with_timezone(&Utc),
             updated_at: m.updated_at.with_timezone(&Utc),
-        }
+        })
     }
 }
 
-/// Inserts a site; every field of `f` must be set.
+fn all(models: Vec<sites::Model>) -> Result<Vec<Site>, DbErr> {
+    models.into_iter().map(Site::try_from).collect()
+}
+
 pub async fn insert(
     conn: &impl ConnectionTrait,
-    f: SiteFields,
+    f: NewSite,
     now: DateTime<Utc>,
 ) -> Result<Site, DbErr> {
-    Ok(sites::ActiveModel {
-        code: Set(f.code.unwrap_or_default()),
-        name: Set(f.name.unwrap_or_default()),
-        country_code: Set(f.country_code.unwrap_or_default()),
-        timezone: Set(f.timezone.unwrap_or_default()),
+    sites::ActiveModel {
+        code: Set(f.code.into_string()),
+        name: Set(f.name.into_string()),
+        country_code: Set(f.country_code.as_str().to_owned()),
+        timezone: Set(f.timezone.name().to_owned()),
         created_at: Set(now.into()),
         updated_at: Set(now.into()),
         ..Default::default()
     }
     .insert(conn)
     .await?
-    .into())
+    .try_into()
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Site>, DbErr> {
-    Ok(Sites::find_by_id(id).one(conn).await?.map(Site::from))
+    Sites::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Site::try_from)
+        .transpose()
 }
 
-/// One page ordered by id (`limit + 1` rows); `scope` restricts to these ids.
+/// One page ordered by id; `scope` restricts to these ids.
 pub async fn list(
     conn: &impl ConnectionTrait,
     scope: Option<&[i64]>,
-    after_id: Option<i64>,
-    limit: u64,
+    page: &PageRequest<i64>,
 ) -> Result<Vec<Site>, DbErr> {
     let mut q = Sites::find();
     if let Some(ids) = scope {
         q = q.filter(Column::Id.is_in(ids.iter().copied()));
     }
-    if let Some(after) = after_id {
+    if let Some(after) = page.after {
         q = q.filter(Column::Id.gt(after));
     }
-    Ok(q.order_by_asc(Column::Id)
-        .limit(limit + 1)
+    all(q
+        .order_by_asc(Column::Id)
+        .limit(page.fetch())
         .all(conn)
-        .await?
-        .into_iter()
-        .map(Site::from)
-        .collect())
+        .await?)
 }
 
 pub async fn update(
     conn: &impl ConnectionTrait,
     id: i64,
-    f: SiteFields,
+    f: SitePatch,
     now: DateTime<Utc>,
 ) -> Result<Option<Site>, DbErr> {
     let Some(model) = Sites::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
     let mut am: sites::ActiveModel = model.into();
-    if let Some(v) = f.code {
-        am.code = Set(v);
-    }
-    if let Some(v) = f.name {
-        am.name = Set(v);
-    }
-    if let Some(v) = f.country_code {
-        am.country_code = Set(v);
-    }
-    if let Some(v) = f.timezone {
-        am.timezone = Set(v);
-    }
+    set_some!(am,
+        code => f.code.map(Code::into_string),
+        name => f.name.map(Name::into_string),
+        country_code => f.country_code.map(|c| c.as_str().to_owned()),
+        timezone => f.timezone.map(|t| t.name().to_owned()),
+    );
     am.updated_at = Set(now.into());
-    Ok(Some(am.update(conn).await?.into()))
+    am.update(conn).await?.try_into().map(Some)
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<u64, DbErr> {
@@ -106,15 +107,15 @@ pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<u64, DbErr> 
 
 /// The members of a site, in one joined query.
 pub async fn members(conn: &impl ConnectionTrait, site_id: i64) -> Result<Vec<User>, DbErr> {
-    Ok(users::Entity::find()
+    users::Entity::find()
         .inner_join(SiteMembers)
         .filter(site_members::Column::SiteId.eq(site_id))
         .order_by_asc(users::Column::Id)
         .all(conn)
         .await?
         .into_iter()
-        .map(User::from)
-        .collect())
+        .map(User::try_from)
+        .collect()
 }
 
 /// Adds a member; true when they were not one already.
@@ -156,13 +157,10 @@ pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<S
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(Sites::find()
+    all(Sites::find()
         .filter(Column::Id.is_in(ids.iter().copied()))
         .all(conn)
-        .await?
-        .into_iter()
-        .map(Site::from)
-        .collect())
+        .await?)
 }
 
 /// Whether the user is a member of the site.

@@ -9,6 +9,8 @@ use sea_orm::{
     QuerySelect,
 };
 
+use super::stored;
+use crate::domain::schedule::ScheduleStatus;
 use crate::entities::{result_values, results, schedules};
 
 /// Which schedules count: sites and a due range.
@@ -37,8 +39,8 @@ fn range<C: ColumnTrait>(site: C, due: C, s: &StatsScope<'_>) -> Condition {
 pub async fn status_counts(
     conn: &impl ConnectionTrait,
     s: &StatsScope<'_>,
-) -> Result<Vec<(String, i64)>, DbErr> {
-    schedules::Entity::find()
+) -> Result<Vec<(ScheduleStatus, i64)>, DbErr> {
+    let rows: Vec<(String, i64)> = schedules::Entity::find()
         .select_only()
         .column(schedules::Column::Status)
         .column_as(Expr::cust("COUNT(*)"), "n")
@@ -50,7 +52,10 @@ pub async fn status_counts(
         .group_by(schedules::Column::Status)
         .into_tuple()
         .all(conn)
-        .await
+        .await?;
+    rows.into_iter()
+        .map(|(status, n)| Ok((stored("schedules.status", &status)?, n)))
+        .collect()
 }
 
 /// (results, results that passed) in scope.

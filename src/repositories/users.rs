@@ -6,7 +6,9 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::domain::user::{NewUser, Role, User, UserChanges, UserFilter};
+use super::{set_some, stored};
+use crate::domain::page::PageRequest;
+use crate::domain::user::{Email, NewUser, Role, User, UserFilter, UserName, UserPatch};
 use crate::entities::users::{self, Column, Entity as Users};
 
 /// What authentication needs to know about a user.
@@ -19,36 +21,32 @@ pub struct Credentials {
     pub is_active: bool,
 }
 
-impl From<users::Model> for User {
-    fn from(m: users::Model) -> Self {
-        User {
+impl TryFrom<users::Model> for User {
+    type Error = DbErr;
+    fn try_from(m: users::Model) -> Result<Self, DbErr> {
+        Ok(User {
             id: m.id,
-            email: m.email,
-            name: m.name,
-            role: parse_role(&m.role),
+            email: Email::trusted(m.email),
+            name: UserName::trusted(m.name),
+            role: stored("users.role", &m.role)?,
             is_active: m.is_active,
             created_at: m.created_at.with_timezone(&Utc),
             updated_at: m.updated_at.with_timezone(&Utc),
-        }
+        })
     }
 }
 
-impl From<users::Model> for Credentials {
-    fn from(m: users::Model) -> Self {
-        Credentials {
+impl TryFrom<users::Model> for Credentials {
+    type Error = DbErr;
+    fn try_from(m: users::Model) -> Result<Self, DbErr> {
+        Ok(Credentials {
             id: m.id,
-            role: parse_role(&m.role),
+            role: stored("users.role", &m.role)?,
             email: m.email,
             password_hash: m.password_hash,
             is_active: m.is_active,
-        }
+        })
     }
-}
-
-/// Roles are written only by this module, so an unknown one is a corrupt
-/// row; it gets the least privilege rather than a crash.
-fn parse_role(s: &str) -> Role {
-    s.parse().unwrap_or(Role::Viewer)
 }
 
 pub async fn insert(
@@ -59,7 +57,7 @@ pub async fn insert(
 ) -> Result<User, DbErr> {
     let model = users::ActiveModel {
         email: Set(user.email.as_str().to_owned()),
-        name: Set(user.name.clone()),
+        name: Set(user.name.as_str().to_owned()),
         role: Set(user.role.as_str().to_owned()),
         password_hash: Set(password_hash),
         is_active: Set(true),
@@ -69,32 +67,38 @@ pub async fn insert(
     }
     .insert(conn)
     .await?;
-    Ok(model.into())
+    model.try_into()
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>, DbErr> {
-    Ok(Users::find_by_id(id).one(conn).await?.map(User::from))
+    Users::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(User::try_from)
+        .transpose()
 }
 
 pub async fn credentials_by_email(
     conn: &impl ConnectionTrait,
     email: &str,
 ) -> Result<Option<Credentials>, DbErr> {
-    Ok(Users::find()
+    Users::find()
         .filter(Column::Email.eq(email))
         .one(conn)
         .await?
-        .map(Credentials::from))
+        .map(Credentials::try_from)
+        .transpose()
 }
 
 pub async fn credentials_by_id(
     conn: &impl ConnectionTrait,
     id: i64,
 ) -> Result<Option<Credentials>, DbErr> {
-    Ok(Users::find_by_id(id)
+    Users::find_by_id(id)
         .one(conn)
         .await?
-        .map(Credentials::from))
+        .map(Credentials::try_from)
+        .transpose()
 }
 
 /// The user and the ids of their sites, in one joined query.
@@ -106,18 +110,20 @@ pub async fn with_sites(
         .find_with_related(crate::entities::site_members::Entity)
         .all(conn)
         .await?;
-    Ok(rows.into_iter().next().map(|(user, members)| {
-        let sites = members.into_iter().map(|m| m.site_id).collect();
-        (Credentials::from(user), sites)
-    }))
+    rows.into_iter()
+        .next()
+        .map(|(user, members)| {
+            let sites = members.into_iter().map(|m| m.site_id).collect();
+            Ok((Credentials::try_from(user)?, sites))
+        })
+        .transpose()
 }
 
-/// One page of users ordered by id, fetching `limit + 1` rows to know if more follow.
+/// One page of users ordered by id.
 pub async fn list(
     conn: &impl ConnectionTrait,
     filter: &UserFilter,
-    after_id: Option<i64>,
-    limit: u64,
+    page: &PageRequest<i64>,
 ) -> Result<Vec<User>, DbErr> {
     let mut q = Users::find();
     if let Some(role) = filter.role {
@@ -129,43 +135,37 @@ pub async fn list(
     if let Some(active) = filter.active {
         q = q.filter(Column::IsActive.eq(active));
     }
-    if let Some(after) = after_id {
+    if let Some(after) = page.after {
         q = q.filter(Column::Id.gt(after));
     }
-    Ok(q.order_by_asc(Column::Id)
-        .limit(limit + 1)
+    q.order_by_asc(Column::Id)
+        .limit(page.fetch())
         .all(conn)
         .await?
         .into_iter()
-        .map(User::from)
-        .collect())
+        .map(User::try_from)
+        .collect()
 }
 
 /// Applies the changes; `None` when the user does not exist.
 pub async fn update(
     conn: &impl ConnectionTrait,
     id: i64,
-    changes: &UserChanges,
+    changes: &UserPatch,
     now: DateTime<Utc>,
 ) -> Result<Option<User>, DbErr> {
     let Some(model) = Users::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
     let mut active: users::ActiveModel = model.into();
-    if let Some(email) = &changes.email {
-        active.email = Set(email.as_str().to_owned());
-    }
-    if let Some(name) = &changes.name {
-        active.name = Set(name.clone());
-    }
-    if let Some(role) = changes.role {
-        active.role = Set(role.as_str().to_owned());
-    }
-    if let Some(is_active) = changes.is_active {
-        active.is_active = Set(is_active);
-    }
+    set_some!(active,
+        email => changes.email.as_ref().map(|e| e.as_str().to_owned()),
+        name => changes.name.as_ref().map(|n| n.as_str().to_owned()),
+        role => changes.role.map(|r| r.as_str().to_owned()),
+        is_active => changes.is_active,
+    );
     active.updated_at = Set(now.into());
-    Ok(Some(active.update(conn).await?.into()))
+    active.update(conn).await?.try_into().map(Some)
 }
 
 pub async fn set_password_hash(

@@ -6,11 +6,9 @@ use axum::http::StatusCode;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::auth::{LoginRequest, RefreshRequest, TokenForm, TokenPair};
-use crate::error::{AppError, AppForm, AppJson, AppResult};
-use crate::openapi::responses::{
-    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable, UnsupportedMediaType,
-};
-use crate::routes::extract::ClientIp;
+use crate::error::AppResult;
+use crate::routes::extract::{ClientIp, Form};
+use crate::routes::problems::{TooManyRequests, Unauthorized};
 use crate::services;
 use crate::state::AppState;
 
@@ -30,13 +28,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable), (status = 429, response = TooManyRequests)))]
+        (status = 401, response = Unauthorized), (status = 429, response = TooManyRequests)))]
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    AppJson(body): AppJson<LoginRequest>,
+    Json(body): Json<LoginRequest>,
 ) -> AppResult<Json<TokenPair>> {
     services::auth::login(&state, &body.email, &body.password, ip)
         .await
@@ -48,19 +44,12 @@ async fn login(
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
-        (status = 429, response = TooManyRequests)))]
+        (status = 401, response = Unauthorized), (status = 429, response = TooManyRequests)))]
 async fn token(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    AppForm(form): AppForm<TokenForm>,
+    Form(form): Form<TokenForm>,
 ) -> AppResult<Json<TokenPair>> {
-    if form.grant_type.as_deref().is_some_and(|g| g != "password") {
-        return Err(AppError::BadRequest(
-            "unsupported grant_type; only `password` is supported".into(),
-        ));
-    }
     services::auth::login(&state, &form.username, &form.password, ip)
         .await
         .map(Json)
@@ -75,12 +64,10 @@ async fn token(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenPair),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable)))]
+        (status = 401, response = Unauthorized)))]
 async fn refresh(
     State(state): State<AppState>,
-    AppJson(body): AppJson<RefreshRequest>,
+    Json(body): Json<RefreshRequest>,
 ) -> AppResult<Json<TokenPair>> {
     services::auth::refresh(&state, &body.refresh_token)
         .await
@@ -91,12 +78,10 @@ async fn refresh(
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", operation_id = "logout",
     request_body = RefreshRequest,
     responses(
-        (status = 204, description = "Logged out"),
-        (status = 400, response = BadRequest), (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType), (status = 422, response = Unprocessable)))]
+        (status = 204, description = "Logged out")))]
 async fn logout(
     State(state): State<AppState>,
-    AppJson(body): AppJson<RefreshRequest>,
+    Json(body): Json<RefreshRequest>,
 ) -> AppResult<StatusCode> {
     services::auth::logout(&state, &body.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,14 +6,12 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::domain::equipment::{CreateEquipment, Equipment, EquipmentQuery, UpdateEquipment};
+use crate::domain::equipment::{Equipment, EquipmentPatch, EquipmentQuery, NewEquipment};
 use crate::domain::page::Page;
-use crate::error::{AppJson, AppPath, AppQuery, AppResult};
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
-    UnsupportedMediaType,
-};
+use crate::error::AppResult;
 use crate::routes::extract::{AnyRole, Authenticated, ManagerOrAdmin};
+use crate::routes::extract::{Path, Query};
+use crate::routes::problems::{Conflict, Forbidden};
 use crate::services;
 use crate::state::AppState;
 
@@ -25,19 +23,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Register equipment at one of the caller's sites.
 #[utoipa::path(post, path = "/equipment", tag = "equipment", operation_id = "create_equipment",
-    security(("bearer" = []), ("oauth2" = [])),
-    request_body = CreateEquipment,
+    request_body = NewEquipment,
     responses(
         (status = 201, description = "Created", body = Equipment,
             headers(("Location" = String, description = "URL of the new equipment"))),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn create_equipment(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppJson(body): AppJson<CreateEquipment>,
+    Json(body): Json<NewEquipment>,
 ) -> AppResult<impl IntoResponse> {
     let item = services::equipment::create(&state, &auth.user, body).await?;
     let location = format!("/api/v1/equipment/{}", item.id);
@@ -50,16 +44,13 @@ async fn create_equipment(
 
 /// Equipment of the caller's sites, filtered, a page at a time.
 #[utoipa::path(get, path = "/equipment", tag = "equipment", operation_id = "list_equipment",
-    security(("bearer" = []), ("oauth2" = [])),
     params(EquipmentQuery),
     responses(
-        (status = 200, description = "A page of equipment", body = Page<Equipment>),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 422, response = Unprocessable)))]
+        (status = 200, description = "A page of equipment", body = Page<Equipment>)))]
 async fn list_equipment(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppQuery(q): AppQuery<EquipmentQuery>,
+    Query(q): Query<EquipmentQuery>,
 ) -> AppResult<Json<Page<Equipment>>> {
     services::equipment::list(&state, &auth.user, q)
         .await
@@ -68,16 +59,13 @@ async fn list_equipment(
 
 /// Read one piece of equipment.
 #[utoipa::path(get, path = "/equipment/{id}", tag = "equipment", operation_id = "get_equipment",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Equipment id")),
     responses(
-        (status = 200, description = "The equipment", body = Equipment),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound)))]
+        (status = 200, description = "The equipment", body = Equipment)))]
 async fn get_equipment(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<Json<Equipment>> {
     services::equipment::get(&state, &auth.user, id)
         .await
@@ -86,20 +74,16 @@ async fn get_equipment(
 
 /// Change equipment (code, name, line, kind, status).
 #[utoipa::path(patch, path = "/equipment/{id}", tag = "equipment", operation_id = "update_equipment",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Equipment id")),
-    request_body = UpdateEquipment,
+    request_body = EquipmentPatch,
     responses(
         (status = 200, description = "The changed equipment", body = Equipment),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound),
-        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType), (status = 422, response = Unprocessable)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn update_equipment(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath(id): AppPath<i64>,
-    AppJson(body): AppJson<UpdateEquipment>,
+    Path(id): Path<i64>,
+    Json(body): Json<EquipmentPatch>,
 ) -> AppResult<Json<Equipment>> {
     services::equipment::update(&state, &auth.user, id, body)
         .await
@@ -108,17 +92,14 @@ async fn update_equipment(
 
 /// Delete equipment no plan uses (retire it otherwise).
 #[utoipa::path(delete, path = "/equipment/{id}", tag = "equipment", operation_id = "delete_equipment",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Equipment id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound),
-        (status = 409, response = Conflict)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn delete_equipment(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
     services::equipment::delete(&state, &auth.user, id).await?;
     Ok(StatusCode::NO_CONTENT)

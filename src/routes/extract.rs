@@ -1,13 +1,16 @@
-//! Request extractors for who is calling: the authenticated user with a
-//! role policy checked, and the client address.
+//! Request extractors: who is calling (the authenticated user with a role
+//! policy checked, the client address), and the query, path, form and
+//! header values, each answering in our problem format.
 
 use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::{header, request::Parts};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
 
 use crate::domain::auth::CurrentUser;
+use crate::domain::field::{Checked, Parse, from_query};
 use crate::domain::user::Role;
 use crate::error::AppError;
 use crate::services;
@@ -21,7 +24,7 @@ pub trait Policy: Send + Sync + 'static {
 /// Any authenticated user.
 pub struct AnyRole;
 impl Policy for AnyRole {
-    const ROLES: &'static [Role] = &Role::ALL;
+    const ROLES: &'static [Role] = Role::ALL;
 }
 
 /// Admins and managers.
@@ -113,4 +116,82 @@ impl FromRequestParts<AppState> for ClientIp {
 pub struct FloorStaff;
 impl Policy for FloorStaff {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Manager, Role::Inspector];
+}
+
+/// A query string parsed into `T`: a value of the wrong type is 400, a
+/// rejected value 422 (every one reported).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned + Checked,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Query(from_query(parts.uri.query().unwrap_or_default())?))
+    }
+}
+
+/// Path parameters that answer 400 problems.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|rej| AppError::BadRequest(rej.body_text()))
+    }
+}
+
+/// A form body (the OAuth2 password flow) that answers 400/415 problems.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Form<T>(pub T);
+
+impl<S, T> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| Form(f.0))
+            .map_err(|rej| match rej.status() {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(
+                    "expected Content-Type: application/x-www-form-urlencoded".into(),
+                ),
+                StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+                _ => AppError::BadRequest(rej.body_text()),
+            })
+    }
+}
+
+/// An optional request header parsed into a domain value (400 when present
+/// and invalid).
+pub fn optional_header<T: Parse<Raw = String>>(
+    headers: &axum::http::HeaderMap,
+    name: &str,
+) -> Result<Option<T>, AppError> {
+    let Some(value) = headers.get(name) else {
+        return Ok(None);
+    };
+    let raw = value
+        .to_str()
+        .map_err(|_| AppError::BadRequest(format!("the {name} header must be visible ASCII")))?;
+    T::parse(raw.to_owned())
+        .map(Some)
+        .map_err(|r| AppError::BadRequest(format!("the {name} header {}", r.message)))
 }

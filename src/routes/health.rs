@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::{AppError, AppResult};
-use crate::openapi::responses::Unavailable;
+use crate::routes::problems::Unavailable;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -7,13 +7,11 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::page::Page;
-use crate::domain::plan::{CreatePlan, Occurrence, OccurrenceQuery, Plan, PlanQuery, UpdatePlan};
-use crate::error::{AppJson, AppPath, AppQuery, AppResult};
-use crate::openapi::responses::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
-    Unauthorized, Unprocessable, UnsupportedMediaType,
-};
+use crate::domain::plan::{NewPlan, Occurrence, OccurrenceQuery, Plan, PlanPatch, PlanQuery};
+use crate::error::AppResult;
 use crate::routes::extract::{AnyRole, Authenticated, ManagerOrAdmin};
+use crate::routes::extract::{Path, Query};
+use crate::routes::problems::{Forbidden, PreconditionFailed, PreconditionRequired};
 use crate::services;
 use crate::state::AppState;
 
@@ -38,19 +36,16 @@ fn with_etag(status: StatusCode, plan: Plan, location: bool) -> Response {
 /// Create a plan for equipment of the caller's sites; its schedules over
 /// the horizon are generated at once.
 #[utoipa::path(post, path = "/plans", tag = "plans", operation_id = "create_plan",
-    security(("bearer" = []), ("oauth2" = [])),
-    request_body = CreatePlan,
+    request_body = NewPlan,
     responses(
         (status = 201, description = "Created", body = Plan, headers(
             ("Location" = String, description = "URL of the new plan"),
             ("ETag" = String, description = "Version, for If-Match"))),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType), (status = 422, response = Unprocessable)))]
+        (status = 403, response = Forbidden)))]
 async fn create_plan(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppJson(body): AppJson<CreatePlan>,
+    Json(body): Json<NewPlan>,
 ) -> AppResult<Response> {
     let plan = services::plans::create(&state, &auth.user, body).await?;
     Ok(with_etag(StatusCode::CREATED, plan, true))
@@ -58,33 +53,27 @@ async fn create_plan(
 
 /// Plans of the caller's sites, a page at a time.
 #[utoipa::path(get, path = "/plans", tag = "plans", operation_id = "list_plans",
-    security(("bearer" = []), ("oauth2" = [])),
     params(PlanQuery),
     responses(
-        (status = 200, description = "A page of plans", body = Page<Plan>),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 422, response = Unprocessable)))]
+        (status = 200, description = "A page of plans", body = Page<Plan>)))]
 async fn list_plans(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppQuery(q): AppQuery<PlanQuery>,
+    Query(q): Query<PlanQuery>,
 ) -> AppResult<Json<Page<Plan>>> {
     services::plans::list(&state, &auth.user, q).await.map(Json)
 }
 
 /// Read a plan; the `ETag` header is what `PATCH` needs in `If-Match`.
 #[utoipa::path(get, path = "/plans/{id}", tag = "plans", operation_id = "get_plan",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 200, description = "The plan", body = Plan,
-            headers(("ETag" = String, description = "Version, for If-Match"))),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound)))]
+            headers(("ETag" = String, description = "Version, for If-Match")))))]
 async fn get_plan(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let plan = services::plans::get(&state, &auth.user, id).await?;
     Ok(with_etag(StatusCode::OK, plan, false))
@@ -93,24 +82,19 @@ async fn get_plan(
 /// Change a plan. Needs `If-Match` with the plan's `ETag`; future open
 /// schedules are regenerated from the new version.
 #[utoipa::path(patch, path = "/plans/{id}", tag = "plans", operation_id = "update_plan",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Plan id"),
         ("If-Match" = String, Header, description = "The ETag you read")),
-    request_body = UpdatePlan,
+    request_body = PlanPatch,
     responses(
         (status = 200, description = "The new version", body = Plan,
             headers(("ETag" = String, description = "Version, for If-Match"))),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed), (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType), (status = 422, response = Unprocessable),
-        (status = 428, response = PreconditionRequired)))]
+        (status = 403, response = Forbidden), (status = 412, response = PreconditionFailed), (status = 428, response = PreconditionRequired)))]
 async fn update_plan(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
     headers: HeaderMap,
-    AppJson(body): AppJson<UpdatePlan>,
+    Json(body): Json<PlanPatch>,
 ) -> AppResult<Response> {
     let if_match = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok());
     let plan = services::plans::update(&state, &auth.user, id, if_match, body).await?;
@@ -119,16 +103,14 @@ async fn update_plan(
 
 /// Deactivate a plan: its future open schedules are cancelled, history stays.
 #[utoipa::path(delete, path = "/plans/{id}", tag = "plans", operation_id = "delete_plan",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Plan id")),
     responses(
         (status = 204, description = "Deactivated"),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound)))]
+        (status = 403, response = Forbidden)))]
 async fn delete_plan(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
     services::plans::deactivate(&state, &auth.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -136,17 +118,14 @@ async fn delete_plan(
 
 /// Preview when the plan falls due between two local dates (at most 400 days).
 #[utoipa::path(get, path = "/plans/{id}/occurrences", tag = "plans", operation_id = "list_plan_occurrences",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Plan id"), OccurrenceQuery),
     responses(
-        (status = 200, description = "Due dates and instants", body = [Occurrence]),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound), (status = 422, response = Unprocessable)))]
+        (status = 200, description = "Due dates and instants", body = [Occurrence])))]
 async fn list_plan_occurrences(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppPath(id): AppPath<i64>,
-    AppQuery(q): AppQuery<OccurrenceQuery>,
+    Path(id): Path<i64>,
+    Query(q): Query<OccurrenceQuery>,
 ) -> AppResult<Json<Vec<Occurrence>>> {
     services::plans::occurrences(&state, &auth.user, id, q)
         .await

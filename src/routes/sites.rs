@@ -7,14 +7,12 @@ use axum::response::IntoResponse;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::page::Page;
-use crate::domain::site::{CreateSite, Site, SiteQuery, UpdateSite};
+use crate::domain::site::{NewSite, Site, SitePatch, SiteQuery};
 use crate::domain::user::User;
-use crate::error::{AppJson, AppPath, AppQuery, AppResult};
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
-    UnsupportedMediaType,
-};
+use crate::error::AppResult;
 use crate::routes::extract::{AdminOnly, AnyRole, Authenticated, ManagerOrAdmin};
+use crate::routes::extract::{Path, Query};
+use crate::routes::problems::{Conflict, Forbidden};
 use crate::services;
 use crate::state::AppState;
 
@@ -28,19 +26,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Create a site (admins).
 #[utoipa::path(post, path = "/sites", tag = "sites", operation_id = "create_site",
-    security(("bearer" = []), ("oauth2" = [])),
-    request_body = CreateSite,
+    request_body = NewSite,
     responses(
         (status = 201, description = "Created", body = Site,
             headers(("Location" = String, description = "URL of the new site"))),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn create_site(
     State(state): State<AppState>,
     auth: Authenticated<AdminOnly>,
-    AppJson(body): AppJson<CreateSite>,
+    Json(body): Json<NewSite>,
 ) -> AppResult<impl IntoResponse> {
     let site = services::sites::create(&state, &auth.user, body).await?;
     let location = format!("/api/v1/sites/{}", site.id);
@@ -53,52 +47,42 @@ async fn create_site(
 
 /// The caller's sites (admins: all), a page at a time.
 #[utoipa::path(get, path = "/sites", tag = "sites", operation_id = "list_sites",
-    security(("bearer" = []), ("oauth2" = [])),
     params(SiteQuery),
     responses(
-        (status = 200, description = "A page of sites", body = Page<Site>),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 422, response = Unprocessable)))]
+        (status = 200, description = "A page of sites", body = Page<Site>)))]
 async fn list_sites(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppQuery(q): AppQuery<SiteQuery>,
+    Query(q): Query<SiteQuery>,
 ) -> AppResult<Json<Page<Site>>> {
     services::sites::list(&state, &auth.user, q).await.map(Json)
 }
 
 /// Read a site.
 #[utoipa::path(get, path = "/sites/{id}", tag = "sites", operation_id = "get_site",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Site id")),
     responses(
-        (status = 200, description = "The site", body = Site),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound)))]
+        (status = 200, description = "The site", body = Site)))]
 async fn get_site(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<Json<Site>> {
     services::sites::get(&state, &auth.user, id).await.map(Json)
 }
 
 /// Change a site (admins).
 #[utoipa::path(patch, path = "/sites/{id}", tag = "sites", operation_id = "update_site",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Site id")),
-    request_body = UpdateSite,
+    request_body = SitePatch,
     responses(
         (status = 200, description = "The changed site", body = Site),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound),
-        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType), (status = 422, response = Unprocessable)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn update_site(
     State(state): State<AppState>,
     auth: Authenticated<AdminOnly>,
-    AppPath(id): AppPath<i64>,
-    AppJson(body): AppJson<UpdateSite>,
+    Path(id): Path<i64>,
+    Json(body): Json<SitePatch>,
 ) -> AppResult<Json<Site>> {
     services::sites::update(&state, &auth.user, id, body)
         .await
@@ -107,17 +91,14 @@ async fn update_site(
 
 /// Delete a site without equipment (admins).
 #[utoipa::path(delete, path = "/sites/{id}", tag = "sites", operation_id = "delete_site",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound),
-        (status = 409, response = Conflict)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn delete_site(
     State(state): State<AppState>,
     auth: Authenticated<AdminOnly>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
     services::sites::delete(&state, &auth.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -125,16 +106,14 @@ async fn delete_site(
 
 /// The users who belong to a site.
 #[utoipa::path(get, path = "/sites/{id}/members", tag = "sites", operation_id = "list_site_members",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Site id")),
     responses(
         (status = 200, description = "The members", body = [User]),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound)))]
+        (status = 403, response = Forbidden)))]
 async fn list_site_members(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<Json<Vec<User>>> {
     services::sites::members(&state, &auth.user, id)
         .await
@@ -143,16 +122,14 @@ async fn list_site_members(
 
 /// Make a user a member of the site (idempotent).
 #[utoipa::path(put, path = "/sites/{id}/members/{user_id}", tag = "sites", operation_id = "add_site_member",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Site id"), ("user_id" = i64, Path, description = "User id")),
     responses(
         (status = 204, description = "The user is a member"),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound)))]
+        (status = 403, response = Forbidden)))]
 async fn add_site_member(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath((id, user_id)): AppPath<(i64, i64)>,
+    Path((id, user_id)): Path<(i64, i64)>,
 ) -> AppResult<StatusCode> {
     services::sites::set_member(&state, &auth.user, id, user_id, true).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -160,16 +137,14 @@ async fn add_site_member(
 
 /// Remove a user from the site (idempotent).
 #[utoipa::path(delete, path = "/sites/{id}/members/{user_id}", tag = "sites", operation_id = "remove_site_member",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "Site id"), ("user_id" = i64, Path, description = "User id")),
     responses(
         (status = 204, description = "The user is not a member"),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound)))]
+        (status = 403, response = Forbidden)))]
 async fn remove_site_member(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath((id, user_id)): AppPath<(i64, i64)>,
+    Path((id, user_id)): Path<(i64, i64)>,
 ) -> AppResult<StatusCode> {
     services::sites::set_member(&state, &auth.user, id, user_id, false).await?;
     Ok(StatusCode::NO_CONTENT)

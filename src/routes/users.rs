@@ -7,13 +7,11 @@ use axum::response::IntoResponse;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::page::Page;
-use crate::domain::user::{ChangePassword, CreateUser, UpdateMe, UpdateUser, User, UserQuery};
-use crate::error::{AppJson, AppPath, AppQuery, AppResult};
-use crate::openapi::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
-    UnsupportedMediaType,
-};
+use crate::domain::user::{ChangePassword, MePatch, NewUser, User, UserPatch, UserQuery};
+use crate::error::AppResult;
 use crate::routes::extract::{AnyRole, Authenticated, ManagerOrAdmin};
+use crate::routes::extract::{Path, Query};
+use crate::routes::problems::{Conflict, Forbidden};
 use crate::services;
 use crate::state::AppState;
 
@@ -27,19 +25,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Create a user. Managers may create inspectors and viewers; admins anyone.
 #[utoipa::path(post, path = "/users", tag = "users", operation_id = "create_user",
-    security(("bearer" = []), ("oauth2" = [])),
-    request_body = CreateUser,
+    request_body = NewUser,
     responses(
         (status = 201, description = "Created", body = User,
             headers(("Location" = String, description = "URL of the new user"))),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn create_user(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppJson(body): AppJson<CreateUser>,
+    Json(body): Json<NewUser>,
 ) -> AppResult<impl IntoResponse> {
     let user = services::users::create(&state, &auth.user, body).await?;
     let location = format!("/api/v1/users/{}", user.id);
@@ -52,52 +46,44 @@ async fn create_user(
 
 /// List users, oldest first, a page at a time.
 #[utoipa::path(get, path = "/users", tag = "users", operation_id = "list_users",
-    security(("bearer" = []), ("oauth2" = [])),
     params(UserQuery),
     responses(
         (status = 200, description = "A page of users", body = Page<User>),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 422, response = Unprocessable)))]
+        (status = 403, response = Forbidden)))]
 async fn list_users(
     State(state): State<AppState>,
     _auth: Authenticated<ManagerOrAdmin>,
-    AppQuery(query): AppQuery<UserQuery>,
+    Query(query): Query<UserQuery>,
 ) -> AppResult<Json<Page<User>>> {
     services::users::list(&state, query).await.map(Json)
 }
 
 /// Read a user.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", operation_id = "get_user",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound)))]
+        (status = 403, response = Forbidden)))]
 async fn get_user(
     State(state): State<AppState>,
     _auth: Authenticated<ManagerOrAdmin>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<Json<User>> {
     services::users::get(&state, id).await.map(Json)
 }
 
 /// Change a user's e-mail, name, role or active flag.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", operation_id = "update_user",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "User id")),
-    request_body = UpdateUser,
+    request_body = UserPatch,
     responses(
         (status = 200, description = "The changed user", body = User),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound),
-        (status = 409, response = Conflict), (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType), (status = 422, response = Unprocessable)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn update_user(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath(id): AppPath<i64>,
-    AppJson(body): AppJson<UpdateUser>,
+    Path(id): Path<i64>,
+    Json(body): Json<UserPatch>,
 ) -> AppResult<Json<User>> {
     services::users::update(&state, &auth.user, id, body)
         .await
@@ -107,17 +93,14 @@ async fn update_user(
 /// Deactivate a user: they can no longer log in and their sessions end.
 /// The account and its history stay.
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", operation_id = "delete_user",
-    security(("bearer" = []), ("oauth2" = [])),
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 204, description = "Deactivated"),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden), (status = 404, response = NotFound),
-        (status = 409, response = Conflict)))]
+        (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
 async fn delete_user(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,
-    AppPath(id): AppPath<i64>,
+    Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
     services::users::deactivate(&state, &auth.user, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -125,10 +108,8 @@ async fn delete_user(
 
 /// The caller's own account.
 #[utoipa::path(get, path = "/users/me", tag = "users", operation_id = "get_me",
-    security(("bearer" = []), ("oauth2" = [])),
     responses(
-        (status = 200, description = "The caller", body = User),
-        (status = 401, response = Unauthorized)))]
+        (status = 200, description = "The caller", body = User)))]
 async fn get_me(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
@@ -138,17 +119,13 @@ async fn get_me(
 
 /// Change the caller's own name.
 #[utoipa::path(patch, path = "/users/me", tag = "users", operation_id = "update_me",
-    security(("bearer" = []), ("oauth2" = [])),
-    request_body = UpdateMe,
+    request_body = MePatch,
     responses(
-        (status = 200, description = "The changed caller", body = User),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable)))]
+        (status = 200, description = "The changed caller", body = User)))]
 async fn update_me(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppJson(body): AppJson<UpdateMe>,
+    Json(body): Json<MePatch>,
 ) -> AppResult<Json<User>> {
     services::users::update_me(&state, &auth.user, body)
         .await
@@ -157,17 +134,13 @@ async fn update_me(
 
 /// Change the caller's password; every other session of theirs ends.
 #[utoipa::path(put, path = "/users/me/password", tag = "users", operation_id = "change_password",
-    security(("bearer" = []), ("oauth2" = [])),
     request_body = ChangePassword,
     responses(
-        (status = 204, description = "Changed"),
-        (status = 400, response = BadRequest), (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge), (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable)))]
+        (status = 204, description = "Changed")))]
 async fn change_password(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
-    AppJson(body): AppJson<ChangePassword>,
+    Json(body): Json<ChangePassword>,
 ) -> AppResult<StatusCode> {
     services::users::change_password(&state, &auth.user, body).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -5,15 +5,15 @@ use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::domain::audit::{AuditEvent, AuditQuery, changed_fields};
+use crate::domain::audit::{Action, AuditEvent, AuditQuery, Audited, changed_fields};
 use crate::domain::auth::CurrentUser;
-use crate::domain::page::{self, Page};
+use crate::domain::page::{Page, PageRequest};
 use crate::error::{AppError, AppResult};
 use crate::repositories::audit::{self, NewAuditEvent};
 use crate::state::AppState;
 
-/// What happened to an entity, with its state before and after.
-pub enum Change<'a, T: Serialize> {
+/// What happened to a resource, with its state before and after.
+pub enum Change<'a, T: Audited> {
     Created(&'a T),
     Updated(&'a T, &'a T),
     Deleted(&'a T),
@@ -23,21 +23,19 @@ fn to_json<T: Serialize>(v: &T) -> AppResult<Value> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Writes one audit event with `conn` (the caller's transaction).
-pub async fn record<T: Serialize>(
+/// Writes one audit event with `conn` (the caller's transaction); the
+/// resource's kind, id and site come from the resource.
+pub async fn record<T: Audited>(
     conn: &impl ConnectionTrait,
     actor: &CurrentUser,
-    entity: &'static str,
-    entity_id: i64,
-    site_id: Option<i64>,
     change: Change<'_, T>,
 ) -> AppResult<()> {
-    let (action, before, after) = match change {
-        Change::Created(a) => ("create", None, Some(to_json(a)?)),
-        Change::Deleted(b) => ("delete", Some(to_json(b)?), None),
+    let (action, subject, before, after) = match change {
+        Change::Created(a) => (Action::Create, a, None, Some(to_json(a)?)),
+        Change::Deleted(b) => (Action::Delete, b, Some(to_json(b)?), None),
         Change::Updated(b, a) => {
-            let (b, a) = changed_fields(&to_json(b)?, &to_json(a)?);
-            ("update", Some(b), Some(a))
+            let (b, a_) = changed_fields(&to_json(b)?, &to_json(a)?);
+            (Action::Update, a, Some(b), Some(a_))
         }
     };
     audit::insert(
@@ -45,9 +43,9 @@ pub async fn record<T: Serialize>(
         NewAuditEvent {
             actor_id: actor.actor_id(),
             action,
-            entity,
-            entity_id: entity_id.to_string(),
-            site_id,
+            entity: T::KIND,
+            entity_id: subject.audit_id().to_string(),
+            site_id: subject.audit_site(),
             request_id: actor.request_id.clone(),
             before,
             after,
@@ -64,16 +62,14 @@ pub async fn list(
     actor: &CurrentUser,
     q: AuditQuery,
 ) -> AppResult<Page<AuditEvent>> {
-    let limit = page::limit(q.limit)?;
-    let before = page::decode_cursor(q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.map(|c| c.0));
     let rows = audit::list(
         &state.db,
-        q.entity.as_deref(),
+        q.entity,
         q.entity_id.as_deref(),
         actor.site_scope(),
-        before,
-        limit,
+        &page,
     )
     .await?;
-    Ok(page::page_from(rows, limit, |e| e.id))
+    Ok(page.page(rows, |e| e.id))
 }

@@ -1,86 +1,40 @@
 //! Plans: scoped to the caller's sites, versioned, guarded by `If-Match`,
 //! and kept in step with their future schedules.
 
-use chrono::{Duration, Utc};
-use sea_orm::ConnectionTrait;
+use chrono::Utc;
 
 use crate::db::begin_write;
 use crate::domain::auth::CurrentUser;
-use crate::domain::page::{self, Page};
-use crate::domain::plan::{CreatePlan, Occurrence, OccurrenceQuery, Plan, PlanQuery, UpdatePlan};
-use crate::domain::recurrence::MAX_SPAN_DAYS;
-use crate::domain::user::Role;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::plan::{NewPlan, Occurrence, OccurrenceQuery, Plan, PlanPatch, PlanQuery};
 use crate::error::{AppError, AppResult};
 use crate::repositories::plans::{self, PlanFilter};
-use crate::repositories::{equipment, schedules, sites, users};
+use crate::repositories::{equipment, schedules};
 use crate::services::audit::{self, Change};
-use crate::services::schedules::{generate_for_plan, occurrences as plan_occurrences, timezone};
+use crate::services::generation::{self, generate_for_plan, site_zone};
+use crate::services::sites::check_assignee;
+use crate::services::visible;
 use crate::state::AppState;
 
-/// An assignee must be an active inspector, manager or admin who works at the site.
-pub async fn check_assignee(
-    conn: &impl ConnectionTrait,
-    site_id: i64,
-    user_id: i64,
-) -> AppResult<()> {
-    let user = users::find(conn, user_id).await?;
-    let ok = match user {
-        Some(u) if u.is_active && u.role != Role::Viewer => {
-            u.role == Role::Admin || sites::is_member(conn, site_id, user_id).await?
-        }
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::validation(
-            "assignee_id",
-            "not_assignable",
-            "must be an active inspector, manager or admin of the plan's site",
-        ))
-    }
-}
-
-pub async fn create(state: &AppState, actor: &CurrentUser, input: CreatePlan) -> AppResult<Plan> {
-    let (equipment_id, fields) = input.parse()?;
+pub async fn create(state: &AppState, actor: &CurrentUser, input: NewPlan) -> AppResult<Plan> {
     let txn = begin_write(&state.db).await?;
-    let item = equipment::find(&txn, equipment_id)
-        .await?
-        .filter(|e| actor.sees_site(e.site_id))
-        .ok_or_else(|| AppError::validation("equipment_id", "not_found", "no such equipment"))?;
-    if let Some(Some(assignee)) = fields.assignee_id {
+    let item = visible(actor, equipment::find(&txn, input.equipment_id).await?)
+        .map_err(|_| AppError::validation("equipment_id", "not_found", "no such equipment"))?;
+    if let Some(assignee) = input.assignee_id {
         check_assignee(&txn, item.site_id, assignee).await?;
     }
-    let site = sites::find(&txn, item.site_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let now = Utc::now();
-    let plan = plans::insert(&txn, item.site_id, item.id, fields, now).await?;
-    generate_for_plan(
-        &txn,
-        &plan,
-        timezone(&site.timezone),
-        now,
-        state.settings.schedule_horizon_days,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        "plan",
-        plan.id,
-        Some(plan.site_id),
-        Change::Created(&plan),
-    )
-    .await?;
+    let plan = plans::insert(&txn, item.site_id, input, now).await?;
+    let tz = site_zone(&txn, &plan).await?;
+    generate_for_plan(&txn, &plan, tz, now, state.settings.schedule_horizon_days).await?;
+    audit::record(&txn, actor, Change::Created(&plan)).await?;
     txn.commit().await?;
     tracing::info!(plan.id = plan.id, actor.id = actor.id, "plan created");
     Ok(plan)
 }
 
 pub async fn list(state: &AppState, actor: &CurrentUser, q: PlanQuery) -> AppResult<Page<Plan>> {
-    let limit = page::limit(q.limit)?;
-    let after = page::decode_cursor(q.cursor.as_deref())?;
+    let page = PageRequest::new(q.limit, q.cursor.map(|c| c.0));
     let filter = PlanFilter {
         site_id: q.site_id,
         equipment_id: q.equipment_id,
@@ -88,15 +42,12 @@ pub async fn list(state: &AppState, actor: &CurrentUser, q: PlanQuery) -> AppRes
         active: q.active,
         scope: actor.site_scope(),
     };
-    let rows = plans::list(&state.db, &filter, after, limit).await?;
-    Ok(page::page_from(rows, limit, |p| p.id))
+    let rows = plans::list(&state.db, &filter, &page).await?;
+    Ok(page.page(rows, |p| p.id))
 }
 
 pub async fn get(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<Plan> {
-    plans::find(&state.db, id)
-        .await?
-        .filter(|p| actor.sees_site(p.site_id))
-        .ok_or(AppError::NotFound)
+    visible(actor, plans::find(&state.db, id).await?)
 }
 
 fn etag_matches(header: &str, plan: &Plan) -> bool {
@@ -115,46 +66,25 @@ pub async fn update(
     actor: &CurrentUser,
     id: i64,
     if_match: Option<&str>,
-    input: UpdatePlan,
+    input: PlanPatch,
 ) -> AppResult<Plan> {
-    let fields = input.parse()?;
     let if_match = if_match.ok_or(AppError::PreconditionRequired)?;
     let txn = begin_write(&state.db).await?;
-    let before = plans::find(&txn, id)
-        .await?
-        .filter(|p| actor.sees_site(p.site_id))
-        .ok_or(AppError::NotFound)?;
+    let before = visible(actor, plans::find(&txn, id).await?)?;
     if !etag_matches(if_match, &before) {
         return Err(AppError::PreconditionFailed);
     }
-    if let Some(Some(assignee)) = fields.assignee_id {
+    if let Some(Some(assignee)) = input.assignee_id {
         check_assignee(&txn, before.site_id, assignee).await?;
     }
     let now = Utc::now();
-    let after = plans::update(&txn, &before, fields, now).await?;
+    let after = plans::update(&txn, &before, input, now).await?;
     schedules::delete_future_open(&txn, id, now).await?;
     if after.is_active {
-        let site = sites::find(&txn, after.site_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        generate_for_plan(
-            &txn,
-            &after,
-            timezone(&site.timezone),
-            now,
-            state.settings.schedule_horizon_days,
-        )
-        .await?;
+        let tz = site_zone(&txn, &after).await?;
+        generate_for_plan(&txn, &after, tz, now, state.settings.schedule_horizon_days).await?;
     }
-    audit::record(
-        &txn,
-        actor,
-        "plan",
-        id,
-        Some(after.site_id),
-        Change::Updated(&before, &after),
-    )
-    .await?;
+    audit::record(&txn, actor, Change::Updated(&before, &after)).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -162,27 +92,16 @@ pub async fn update(
 /// Deactivates the plan and cancels its future open schedules; its history stays.
 pub async fn deactivate(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<()> {
     let txn = begin_write(&state.db).await?;
-    let before = plans::find(&txn, id)
-        .await?
-        .filter(|p| actor.sees_site(p.site_id))
-        .ok_or(AppError::NotFound)?;
+    let before = visible(actor, plans::find(&txn, id).await?)?;
     let now = Utc::now();
     if before.is_active {
-        let fields = crate::domain::plan::PlanFields {
+        let patch = PlanPatch {
             is_active: Some(false),
             ..Default::default()
         };
-        let after = plans::update(&txn, &before, fields, now).await?;
+        let after = plans::update(&txn, &before, patch, now).await?;
         schedules::cancel_future_open(&txn, id, now).await?;
-        audit::record(
-            &txn,
-            actor,
-            "plan",
-            id,
-            Some(after.site_id),
-            Change::Updated(&before, &after),
-        )
-        .await?;
+        audit::record(&txn, actor, Change::Updated(&before, &after)).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -195,28 +114,7 @@ pub async fn occurrences(
     id: i64,
     q: OccurrenceQuery,
 ) -> AppResult<Vec<Occurrence>> {
-    if q.to < q.from {
-        return Err(AppError::validation(
-            "to",
-            "before_from",
-            "must not be before from",
-        ));
-    }
-    if q.to - q.from > Duration::days(MAX_SPAN_DAYS) {
-        return Err(AppError::validation(
-            "to",
-            "range",
-            format!("at most {MAX_SPAN_DAYS} days after from"),
-        ));
-    }
     let plan = get(state, actor, id).await?;
-    let site = sites::find(&state.db, plan.site_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(plan_occurrences(
-        &plan,
-        timezone(&site.timezone),
-        q.from,
-        q.to,
-    ))
+    let tz = site_zone(&state.db, &plan).await?;
+    Ok(generation::occurrences(&plan, tz, q.from, q.to))
 }

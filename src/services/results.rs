@@ -7,17 +7,29 @@ use sha2::{Digest, Sha256};
 
 use crate::db::begin_write;
 use crate::domain::auth::CurrentUser;
-use crate::domain::result::{InspectionResult, SubmitResult, judge, summarize};
+use crate::domain::result::{
+    IdempotencyKey, InspectionResult, RecordedResult, SubmitResult, judge, summarize,
+};
 use crate::domain::schedule::ScheduleStatus;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Conflicts, OrConflict};
 use crate::repositories::{plans, results, schedules};
 use crate::services::audit::{self, Change};
+use crate::services::visible;
 use crate::state::AppState;
 
 /// Whether the answer is a replay of an earlier submit.
 pub struct Submitted {
     pub result: InspectionResult,
     pub replayed: bool,
+}
+
+const CONFLICTS: Conflicts = Conflicts {
+    unique: "another submission for this schedule is in progress",
+    in_use: "the schedule no longer exists",
+};
+
+fn key_of(key: Option<&IdempotencyKey>) -> Option<&str> {
+    key.map(IdempotencyKey::as_str)
 }
 
 fn request_hash(input: &SubmitResult) -> AppResult<String> {
@@ -29,33 +41,18 @@ fn request_hash(input: &SubmitResult) -> AppResult<String> {
         .collect())
 }
 
-pub fn check_idempotency_key(raw: Option<&str>) -> AppResult<Option<&str>> {
-    match raw {
-        None => Ok(None),
-        Some(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => {
-            Ok(Some(k))
-        }
-        Some(_) => Err(AppError::BadRequest(
-            "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
-        )),
-    }
-}
-
 pub async fn submit(
     state: &AppState,
     actor: &CurrentUser,
     schedule_id: i64,
-    idempotency_key: Option<&str>,
+    idempotency_key: Option<&IdempotencyKey>,
     input: SubmitResult,
 ) -> AppResult<Submitted> {
     let hash = request_hash(&input)?;
     let txn = begin_write(&state.db).await?;
-    let schedule = schedules::find(&txn, schedule_id)
-        .await?
-        .filter(|s| actor.sees_site(s.site_id))
-        .ok_or(AppError::NotFound)?;
+    let schedule = visible(actor, schedules::find(&txn, schedule_id).await?)?;
     if let Some(existing) = results::find_by_schedule(&txn, schedule_id).await? {
-        return match (idempotency_key, &existing.idempotency_key) {
+        return match (key_of(idempotency_key), &existing.idempotency_key) {
             (Some(k), Some(stored)) if k == stored && existing.request_hash == hash => {
                 Ok(Submitted {
                     result: existing.result,
@@ -72,13 +69,10 @@ pub async fn submit(
             )),
         };
     }
-    if !matches!(
-        schedule.status,
-        ScheduleStatus::Open | ScheduleStatus::InProgress
-    ) {
+    if !schedule.status.is_pending() {
         return Err(AppError::Conflict(format!(
             "results can be recorded for open or started schedules; this one is {}",
-            schedule.status.as_str()
+            schedule.status
         )));
     }
     let items = plans::version_items(&txn, schedule.plan_id, schedule.plan_version)
@@ -98,10 +92,7 @@ pub async fn submit(
         plan_id: schedule.plan_id,
         plan_version: schedule.plan_version,
         values,
-        notes: input
-            .notes
-            .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty()),
+        notes: input.notes.filter(|n| !n.as_str().trim().is_empty()),
         passed,
         failed_items,
         pass_rate,
@@ -113,16 +104,11 @@ pub async fn submit(
         &result,
         schedule.site_id,
         schedule.due_at,
-        idempotency_key,
+        key_of(idempotency_key),
         &hash,
     )
     .await
-    .map_err(|e| match crate::error::sql_err(&e) {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            AppError::Conflict("another submission for this schedule is in progress".into())
-        }
-        _ => e.into(),
-    })?;
+    .or_conflict(&CONFLICTS)?;
     let after = schedules::update(
         &txn,
         schedule_id,
@@ -131,24 +117,12 @@ pub async fn submit(
         now,
     )
     .await?;
-    audit::record(
-        &txn,
-        actor,
-        "schedule",
-        schedule_id,
-        Some(schedule.site_id),
-        Change::Updated(&schedule, &after),
-    )
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        "result",
-        schedule_id,
-        Some(schedule.site_id),
-        Change::Created(&result),
-    )
-    .await?;
+    audit::record(&txn, actor, Change::Updated(&schedule, &after)).await?;
+    let recorded = RecordedResult {
+        site_id: schedule.site_id,
+        result: &result,
+    };
+    audit::record(&txn, actor, Change::Created(&recorded)).await?;
     txn.commit().await?;
     Ok(Submitted {
         result,
@@ -161,10 +135,7 @@ pub async fn get(
     actor: &CurrentUser,
     schedule_id: i64,
 ) -> AppResult<InspectionResult> {
-    schedules::find(&state.db, schedule_id)
-        .await?
-        .filter(|s| actor.sees_site(s.site_id))
-        .ok_or(AppError::NotFound)?;
+    visible(actor, schedules::find(&state.db, schedule_id).await?)?;
     results::find_by_schedule(&state.db, schedule_id)
         .await?
         .map(|r| r.result)

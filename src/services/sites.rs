@@ -2,97 +2,69 @@
 //! their own sites. Outside the caller's sites everything is 404.
 
 use chrono::Utc;
-use sea_orm::{DbErr, SqlErr};
-use serde_json::json;
+use sea_orm::ConnectionTrait;
 
 use crate::db::begin_write;
+use crate::domain::audit::Membership;
 use crate::domain::auth::CurrentUser;
-use crate::domain::page::{self, Page};
-use crate::domain::site::{CreateSite, Site, SiteQuery, UpdateSite};
-use crate::domain::user::User;
-use crate::error::{AppError, AppResult};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::site::{NewSite, Site, SitePatch, SiteQuery};
+use crate::domain::user::{Role, User};
+use crate::error::{AppError, AppResult, Conflicts, OrConflict};
 use crate::repositories::{sites, users};
 use crate::services::audit::{self, Change};
+use crate::services::visible;
 use crate::state::AppState;
 
-fn site_conflict(err: DbErr) -> AppError {
-    match crate::error::sql_err(&err) {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            AppError::Conflict("a site with this code already exists".into())
-        }
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-            AppError::Conflict("the site still has equipment; delete or move it first".into())
-        }
-        _ => err.into(),
-    }
-}
+const CONFLICTS: Conflicts = Conflicts {
+    unique: "a site with this code already exists",
+    in_use: "the site still has equipment; delete or move it first",
+};
 
-pub async fn create(state: &AppState, actor: &CurrentUser, input: CreateSite) -> AppResult<Site> {
-    let fields = input.parse()?;
+pub async fn create(state: &AppState, actor: &CurrentUser, input: NewSite) -> AppResult<Site> {
     let txn = begin_write(&state.db).await?;
-    let site = sites::insert(&txn, fields, Utc::now())
+    let site = sites::insert(&txn, input, Utc::now())
         .await
-        .map_err(site_conflict)?;
-    audit::record(
-        &txn,
-        actor,
-        "site",
-        site.id,
-        Some(site.id),
-        Change::Created(&site),
-    )
-    .await?;
+        .or_conflict(&CONFLICTS)?;
+    audit::record(&txn, actor, Change::Created(&site)).await?;
     txn.commit().await?;
     tracing::info!(site.id = site.id, actor.id = actor.id, "site created");
     Ok(site)
 }
 
 pub async fn list(state: &AppState, actor: &CurrentUser, q: SiteQuery) -> AppResult<Page<Site>> {
-    let limit = page::limit(q.limit)?;
-    let after = page::decode_cursor(q.cursor.as_deref())?;
-    let rows = sites::list(&state.db, actor.site_scope(), after, limit).await?;
-    Ok(page::page_from(rows, limit, |s| s.id))
+    let page = PageRequest::new(q.limit, q.cursor.map(|c| c.0));
+    let rows = sites::list(&state.db, actor.site_scope(), &page).await?;
+    Ok(page.page(rows, |s| s.id))
 }
 
 pub async fn get(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<Site> {
-    if !actor.sees_site(id) {
-        return Err(AppError::NotFound);
-    }
-    sites::find(&state.db, id).await?.ok_or(AppError::NotFound)
+    visible(actor, sites::find(&state.db, id).await?)
 }
 
 pub async fn update(
     state: &AppState,
     actor: &CurrentUser,
     id: i64,
-    input: UpdateSite,
+    input: SitePatch,
 ) -> AppResult<Site> {
-    let fields = input.parse()?;
     let txn = begin_write(&state.db).await?;
-    let before = sites::find(&txn, id).await?.ok_or(AppError::NotFound)?;
-    let after = sites::update(&txn, id, fields, Utc::now())
+    let before = visible(actor, sites::find(&txn, id).await?)?;
+    let after = sites::update(&txn, id, input, Utc::now())
         .await
-        .map_err(site_conflict)?
+        .or_conflict(&CONFLICTS)?
         .ok_or(AppError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        "site",
-        id,
-        Some(id),
-        Change::Updated(&before, &after),
-    )
-    .await?;
+    audit::record(&txn, actor, Change::Updated(&before, &after)).await?;
     txn.commit().await?;
     Ok(after)
 }
 
 pub async fn delete(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<()> {
     let txn = begin_write(&state.db).await?;
-    let before = sites::find(&txn, id).await?.ok_or(AppError::NotFound)?;
-    sites::delete(&txn, id).await.map_err(site_conflict)?;
+    let before = visible(actor, sites::find(&txn, id).await?)?;
+    sites::delete(&txn, id).await.or_conflict(&CONFLICTS)?;
     // The site's own id stays on the event so its managers' history is kept.
-    audit::record(&txn, actor, "site", id, Some(id), Change::Deleted(&before)).await?;
+    audit::record(&txn, actor, Change::Deleted(&before)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -111,13 +83,8 @@ pub async fn set_member(
     user_id: i64,
     member: bool,
 ) -> AppResult<()> {
-    if !actor.sees_site(site_id) {
-        return Err(AppError::NotFound);
-    }
     let txn = begin_write(&state.db).await?;
-    sites::find(&txn, site_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    visible(actor, sites::find(&txn, site_id).await?)?;
     let user = users::find(&txn, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -132,14 +99,39 @@ pub async fn set_member(
         sites::remove_member(&txn, site_id, user_id).await?
     };
     if changed {
-        let row = json!({"site_id": site_id, "user_id": user_id});
+        let row = Membership { site_id, user_id };
         let change = if member {
             Change::Created(&row)
         } else {
             Change::Deleted(&row)
         };
-        audit::record(&txn, actor, "site_member", user_id, Some(site_id), change).await?;
+        audit::record(&txn, actor, change).await?;
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// An assignee must be an active inspector, manager or admin who works at
+/// the site (admins work everywhere).
+pub async fn check_assignee(
+    conn: &impl ConnectionTrait,
+    site_id: i64,
+    user_id: i64,
+) -> AppResult<()> {
+    let user = users::find(conn, user_id).await?;
+    let ok = match user {
+        Some(u) if u.is_active && u.role != Role::Viewer => {
+            u.role == Role::Admin || sites::is_member(conn, site_id, user_id).await?
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::validation(
+            "assignee_id",
+            "not_assignable",
+            "must be an active inspector, manager or admin of the plan's site",
+        ))
+    }
 }

@@ -3,6 +3,8 @@
 use chrono::{Duration, Utc};
 
 use crate::domain::auth::CurrentUser;
+use crate::domain::plan::ItemKey;
+use crate::domain::schedule::ScheduleStatus;
 use crate::domain::stats::{ItemStats, StatsQuery, StatsSummary, StatusCounts};
 use crate::error::{AppError, AppResult};
 use crate::repositories::stats::{self, StatsScope};
@@ -44,13 +46,13 @@ pub async fn summary(
     let mut total = 0;
     for (status, n) in stats::status_counts(&state.db, &scope).await? {
         total += n;
-        match status.as_str() {
-            "open" => by_status.open = n,
-            "in_progress" => by_status.in_progress = n,
-            "completed" => by_status.completed = n,
-            "missed" => by_status.missed = n,
-            _ => by_status.cancelled += n,
-        }
+        *match status {
+            ScheduleStatus::Open => &mut by_status.open,
+            ScheduleStatus::InProgress => &mut by_status.in_progress,
+            ScheduleStatus::Completed => &mut by_status.completed,
+            ScheduleStatus::Missed => &mut by_status.missed,
+            ScheduleStatus::Cancelled => &mut by_status.cancelled,
+        } = n;
     }
     let (results, results_passed) = stats::result_counts(&state.db, &scope).await?;
     let decided = by_status.completed + by_status.missed;
@@ -59,7 +61,7 @@ pub async fn summary(
         .into_iter()
         .map(|(plan_id, key, count, sum, avg, min, max)| ItemStats {
             plan_id,
-            key,
+            key: ItemKey::trusted(key),
             count,
             sum,
             avg,

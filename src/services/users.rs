@@ -2,32 +2,29 @@
 //! and password changes.
 
 use chrono::Utc;
-use sea_orm::{DbErr, SqlErr};
 
 use crate::db::begin_write;
+use crate::domain::audit::PasswordChange;
 use crate::domain::auth::CurrentUser;
-use crate::domain::page::{self, Page};
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::user::{
-    ChangePassword, CreateUser, Password, Role, UpdateMe, UpdateUser, User, UserChanges,
-    UserFilter, UserQuery,
+    ChangePassword, MePatch, NewUser, Role, User, UserFilter, UserPatch, UserQuery,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Conflicts, OrConflict};
 use crate::repositories::{refresh_tokens, users};
 use crate::services::audit::{self, Change};
 use crate::state::AppState;
-use serde_json::json;
 
-fn email_taken(err: DbErr) -> AppError {
-    match crate::error::sql_err(&err) {
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            AppError::Conflict("a user with this e-mail address already exists".into())
-        }
-        _ => err.into(),
-    }
-}
+const CONFLICTS: Conflicts = Conflicts {
+    unique: "a user with this e-mail address already exists",
+    in_use: "the user is still referred to",
+};
 
-pub async fn create(state: &AppState, actor: &CurrentUser, input: CreateUser) -> AppResult<User> {
-    let new = input.parse(&state.email_policy)?;
+pub async fn create(state: &AppState, actor: &CurrentUser, new: NewUser) -> AppResult<User> {
+    state
+        .email_policy
+        .check(&new.email)
+        .map_err(|e| AppError::Validation(vec![e]))?;
     if !actor.role.may_manage(new.role) {
         return Err(AppError::Forbidden(
             "you may not create users with this role",
@@ -37,23 +34,22 @@ pub async fn create(state: &AppState, actor: &CurrentUser, input: CreateUser) ->
     let txn = begin_write(&state.db).await?;
     let user = users::insert(&txn, &new, hash, Utc::now())
         .await
-        .map_err(email_taken)?;
-    audit::record(&txn, actor, "user", user.id, None, Change::Created(&user)).await?;
+        .or_conflict(&CONFLICTS)?;
+    audit::record(&txn, actor, Change::Created(&user)).await?;
     txn.commit().await?;
     tracing::info!(user.id = user.id, actor.id = actor.id, role = %user.role, "user created");
     Ok(user)
 }
 
 pub async fn list(state: &AppState, query: UserQuery) -> AppResult<Page<User>> {
-    let limit = page::limit(query.limit)?;
-    let after = page::decode_cursor(query.cursor.as_deref())?;
+    let page = PageRequest::new(query.limit, query.cursor.map(|c| c.0));
     let filter = UserFilter {
         role: query.role,
         active: query.active,
         roles_visible: None,
     };
-    let rows = users::list(&state.db, &filter, after, limit).await?;
-    Ok(page::page_from(rows, limit, |u| u.id))
+    let rows = users::list(&state.db, &filter, &page).await?;
+    Ok(page.page(rows, |u| u.id))
 }
 
 pub async fn get(state: &AppState, id: i64) -> AppResult<User> {
@@ -64,15 +60,20 @@ pub async fn update(
     state: &AppState,
     actor: &CurrentUser,
     id: i64,
-    patch: UpdateUser,
+    patch: UserPatch,
 ) -> AppResult<User> {
-    let changes = patch.parse(&state.email_policy)?;
-    apply_changes(state, actor, id, changes).await
+    if let Some(email) = &patch.email {
+        state
+            .email_policy
+            .check(email)
+            .map_err(|e| AppError::Validation(vec![e]))?;
+    }
+    apply_changes(state, actor, id, patch).await
 }
 
 /// Deactivates the user (users are never deleted: their history stays).
 pub async fn deactivate(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<()> {
-    let changes = UserChanges {
+    let changes = UserPatch {
         is_active: Some(false),
         ..Default::default()
     };
@@ -83,7 +84,7 @@ async fn apply_changes(
     state: &AppState,
     actor: &CurrentUser,
     id: i64,
-    changes: UserChanges,
+    changes: UserPatch,
 ) -> AppResult<User> {
     let txn = begin_write(&state.db).await?;
     let target = users::find(&txn, id).await?.ok_or(AppError::NotFound)?;
@@ -108,27 +109,19 @@ async fn apply_changes(
     let now = Utc::now();
     let user = users::update(&txn, id, &changes, now)
         .await
-        .map_err(email_taken)?
+        .or_conflict(&CONFLICTS)?
         .ok_or(AppError::NotFound)?;
     if changes.is_active == Some(false) {
         refresh_tokens::revoke_all_for_user(&txn, id, now).await?;
     }
-    audit::record(
-        &txn,
-        actor,
-        "user",
-        id,
-        None,
-        Change::Updated(&target, &user),
-    )
-    .await?;
+    audit::record(&txn, actor, Change::Updated(&target, &user)).await?;
     txn.commit().await?;
     tracing::info!(user.id = id, actor.id = actor.id, "user updated");
     Ok(user)
 }
 
-pub async fn update_me(state: &AppState, actor: &CurrentUser, patch: UpdateMe) -> AppResult<User> {
-    let changes = patch.parse()?;
+pub async fn update_me(state: &AppState, actor: &CurrentUser, patch: MePatch) -> AppResult<User> {
+    let changes = UserPatch::from(patch);
     let txn = begin_write(&state.db).await?;
     let before = users::find(&txn, actor.id)
         .await?
@@ -136,15 +129,7 @@ pub async fn update_me(state: &AppState, actor: &CurrentUser, patch: UpdateMe) -
     let user = users::update(&txn, actor.id, &changes, Utc::now())
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(
-        &txn,
-        actor,
-        "user",
-        actor.id,
-        None,
-        Change::Updated(&before, &user),
-    )
-    .await?;
+    audit::record(&txn, actor, Change::Updated(&before, &user)).await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -170,32 +155,29 @@ pub async fn change_password(
             "is not your current password",
         ));
     }
-    let new = Password::parse("new_password", &input.new_password, Some(&creds.email))
+    let new = input.new_password;
+    new.check_against("new_password", &creds.email)
         .map_err(|e| AppError::Validation(vec![e]))?;
     let hash = state.passwords.hash(new.secret()).await?;
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     users::set_password_hash(&txn, actor.id, hash, now).await?;
     refresh_tokens::revoke_all_for_user(&txn, actor.id, now).await?;
-    let (before, after) = (
-        json!({"password": "(old)"}),
-        json!({"password": "(changed)"}),
-    );
-    audit::record(
-        &txn,
-        actor,
-        "user",
-        actor.id,
-        None,
-        Change::Updated(&before, &after),
-    )
-    .await?;
+    let before = PasswordChange {
+        user_id: actor.id,
+        password: "(old)",
+    };
+    let after = PasswordChange {
+        password: "(changed)",
+        ..before
+    };
+    audit::record(&txn, actor, Change::Updated(&before, &after)).await?;
     txn.commit().await?;
     tracing::info!(user.id = actor.id, "password changed");
     Ok(())
 }
 
 /// Creates a user from the command line (no caller; any role).
-pub async fn create_from_cli(state: &AppState, input: CreateUser) -> AppResult<User> {
+pub async fn create_from_cli(state: &AppState, input: NewUser) -> AppResult<User> {
     create(state, &CurrentUser::system(), input).await
 }

@@ -1,6 +1,6 @@
 use gemba::config::{Settings, SettingsOverrides};
-use gemba::domain::auth::Secret;
-use gemba::domain::user::{CreateUser, Role};
+use gemba::domain::field::{Checked, from_value};
+use gemba::domain::user::Role;
 use gemba::startup::Application;
 use gemba::state::AppState;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -27,7 +27,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut SettingsOverrides)) -> T
         data_dir: Some(dir.path().to_path_buf()),
         database_url: Some(crate::common::fresh_database_url(dir.path()).await),
         jwt_secret: Some(JWT_SECRET.into()),
-        // Tests drive the scheduler themselves (services::schedules::run_once).
+        // Tests drive the scheduler themselves (services::generation::run_once).
         scheduler_interval_secs: Some(0),
         ..Default::default()
     };
@@ -87,12 +87,9 @@ impl TestApp {
     pub async fn seed_user(&self, email: &str, role: Role) -> i64 {
         gemba::services::users::create_from_cli(
             &self.state,
-            CreateUser {
-                email: email.into(),
-                name: format!("{role} user"),
-                role,
-                password: Secret::new(PASSWORD),
-            },
+            parse(json!({
+                "email": email, "name": format!("{role} user"), "role": role, "password": PASSWORD
+            })),
         )
         .await
         .expect("seed user")
@@ -129,6 +126,11 @@ impl TestApp {
     pub async fn admin_token(&self) -> String {
         self.user_with_token(Role::Admin).await.1
     }
+}
+
+/// A request value, parsed as the same JSON body would be (panics if invalid).
+pub fn parse<T: serde::de::DeserializeOwned + Checked>(v: Value) -> T {
+    from_value(v).expect("a valid request value")
 }
 
 /// Asserts status and an RFC 9457 body; returns the body.
@@ -182,12 +184,9 @@ impl TestApp {
         gemba::services::sites::create(
             &self.state,
             &gemba::domain::auth::CurrentUser::system(),
-            gemba::domain::site::CreateSite {
-                code: code.into(),
-                name: format!("{code} 공장"),
-                country_code: "KR".into(),
-                timezone: timezone.into(),
-            },
+            parse(json!({
+                "code": code, "name": format!("{code} 공장"), "country_code": "KR", "timezone": timezone
+            })),
         )
         .await
         .expect("seed site")
@@ -211,14 +210,10 @@ impl TestApp {
         gemba::services::equipment::create(
             &self.state,
             &gemba::domain::auth::CurrentUser::system(),
-            gemba::domain::equipment::CreateEquipment {
-                site_id,
-                code: code.into(),
-                name: format!("{code} 설비"),
-                line: line.into(),
-                kind: "press".into(),
-                status: None,
-            },
+            parse(json!({
+                "site_id": site_id, "code": code, "name": format!("{code} 설비"),
+                "line": line, "kind": "press"
+            })),
         )
         .await
         .expect("seed equipment")
@@ -253,6 +248,13 @@ impl TestApp {
     }
 }
 
+/// Tomorrow's date at a site in `tz`: the first date whose inspections are
+/// all still ahead, whatever the time of day the test runs.
+pub fn local_tomorrow(tz: &str) -> String {
+    let tz: chrono_tz::Tz = tz.parse().expect("a time zone");
+    (chrono::Utc::now().with_timezone(&tz).date_naive() + chrono::Duration::days(1)).to_string()
+}
+
 /// A daily plan body for `equipment_id`.
 pub fn daily_plan(equipment_id: i64, start: &str, due_time: &str) -> Value {
     json!({
@@ -276,17 +278,13 @@ impl TestApp {
         let code = format!("P{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let eq = self.seed_equipment(site_id, &code, "A").await;
         let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
-        let body: gemba::domain::plan::CreatePlan =
-            serde_json::from_value(daily_plan(eq, &start, "09:00")).unwrap();
+        let body = parse(daily_plan(eq, &start, "09:00"));
         let system = gemba::domain::auth::CurrentUser::system();
         let plan = gemba::services::plans::create(&self.state, &system, body)
             .await
             .expect("seed plan");
-        let q = gemba::domain::schedule::ScheduleQuery {
-            plan_id: Some(plan.id),
-            limit: Some(1),
-            ..Default::default()
-        };
+        let q = gemba::domain::field::from_query(&format!("plan_id={}&limit=1", plan.id))
+            .expect("a schedule query");
         let page = gemba::services::schedules::list(&self.state, &system, q)
             .await
             .unwrap();

@@ -1,9 +1,9 @@
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 use gemba::domain::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, daily_plan, field_codes, spawn_app};
+use crate::helpers::{assert_problem, daily_plan, field_codes, local_tomorrow, spawn_app};
 
 fn today() -> String {
     Utc::now().date_naive().to_string()
@@ -119,7 +119,7 @@ async fn updates_need_a_current_etag_and_regenerate_future_schedules() {
     let site = app.seed_site("A", "Asia/Seoul").await;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
     let (_, manager) = app.member_with_token(Role::Manager, site).await;
-    let start = (Utc::now().date_naive() + Duration::days(1)).to_string();
+    let start = local_tomorrow("Asia/Seoul");
     let plan = app
         .create_plan(&manager, &daily_plan(eq, &start, "09:00"))
         .await;
@@ -288,13 +288,13 @@ async fn dst_gap_still_gives_exactly_one_inspection_that_day() {
     let then = Utc.with_ymd_and_hms(2026, 3, 6, 0, 0, 0).unwrap();
     let db = &app.state.db;
     let (a, b) = tokio::join!(
-        gemba::services::schedules::generate_for_plan(db, &plan, tz, then, 5),
-        gemba::services::schedules::generate_for_plan(db, &plan, tz, then, 5),
+        gemba::services::generation::generate_for_plan(db, &plan, tz, then, 5),
+        gemba::services::generation::generate_for_plan(db, &plan, tz, then, 5),
     );
     let created = a.unwrap() + b.unwrap();
     assert_eq!(created, 5, "2026-03-06..=2026-03-10, each once");
     assert_eq!(
-        gemba::services::schedules::generate_for_plan(db, &plan, tz, then, 5)
+        gemba::services::generation::generate_for_plan(db, &plan, tz, then, 5)
             .await
             .unwrap(),
         0

@@ -3,7 +3,7 @@ use gemba::domain::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, daily_plan, field_codes, spawn_app};
+use crate::helpers::{TestApp, assert_problem, daily_plan, field_codes, local_tomorrow, spawn_app};
 
 /// A site with a plan, a manager and an inspector; returns the ids of the first schedules.
 async fn setup(app: &TestApp) -> (i64, i64, String, String, Vec<i64>) {
@@ -11,7 +11,7 @@ async fn setup(app: &TestApp) -> (i64, i64, String, String, Vec<i64>) {
     let (_, manager) = app.member_with_token(Role::Manager, site).await;
     let (_, inspector) = app.member_with_token(Role::Inspector, site).await;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
-    let start = (Utc::now().date_naive() + Duration::days(1)).to_string();
+    let start = local_tomorrow("Asia/Seoul");
     let plan = app
         .create_plan(&manager, &daily_plan(eq, &start, "09:00"))
         .await;

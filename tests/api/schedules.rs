@@ -3,14 +3,14 @@ use gemba::domain::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, daily_plan, spawn_app};
+use crate::helpers::{assert_problem, daily_plan, local_tomorrow, spawn_app};
 
 #[tokio::test]
 async fn list_embeds_plan_and_equipment_with_stable_keyset_pages() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
     let (_, manager) = app.member_with_token(Role::Manager, site).await;
-    let start = (Utc::now().date_naive() + Duration::days(1)).to_string();
+    let start = local_tomorrow("Asia/Seoul");
     for i in 0..4 {
         let eq = app.seed_equipment(site, &format!("EQ-{i}"), "A").await;
         // Two plans share a due time, so pages must break ties by id.
@@ -72,7 +72,7 @@ async fn schedule_list_statements_do_not_grow_with_page_size_or_include() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
     let (_, manager) = app.member_with_token(Role::Manager, site).await;
-    let start = (Utc::now().date_naive() + Duration::days(1)).to_string();
+    let start = local_tomorrow("Asia/Seoul");
     for i in 0..5 {
         let eq = app.seed_equipment(site, &format!("EQ-{i}"), "A").await;
         app.create_plan(&manager, &daily_plan(eq, &start, "09:00"))
@@ -99,7 +99,7 @@ async fn start_cancel_and_missed() {
     let (inspector_id, inspector) = app.member_with_token(Role::Inspector, site).await;
     let (_, viewer) = app.member_with_token(Role::Viewer, site).await;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
-    let start = (Utc::now().date_naive() + Duration::days(1)).to_string();
+    let start = local_tomorrow("Asia/Seoul");
     let plan = app
         .create_plan(&manager, &daily_plan(eq, &start, "09:00"))
         .await;
@@ -208,7 +208,7 @@ async fn start_cancel_and_missed() {
 
     // Three days later the open one (ids[2] and the rest up to then) is missed.
     let later = Utc::now() + Duration::days(3) + Duration::hours(12);
-    let (_, missed) = gemba::services::schedules::run_once(&app.state, later)
+    let (_, missed) = gemba::services::generation::run_once(&app.state, later)
         .await
         .unwrap();
     assert!(missed >= 1, "{missed}");
@@ -252,8 +252,8 @@ async fn the_scheduler_is_idempotent_across_instances() {
     // Two "instances" at once, then a third pass: nothing new.
     let now = Utc::now();
     let (a, b) = tokio::join!(
-        gemba::services::schedules::run_once(&app.state, now),
-        gemba::services::schedules::run_once(&app.state, now)
+        gemba::services::generation::run_once(&app.state, now),
+        gemba::services::generation::run_once(&app.state, now)
     );
     assert_eq!(a.unwrap().0 + b.unwrap().0, 0);
     let after: Value = app

@@ -34,7 +34,7 @@ async fn countries_are_shipped_with_korean_names() {
 async fn sites_are_created_checked_and_unique() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let body = json!({"code": "kr-asan", "name": "아산 공장", "country_code": "kr", "timezone": "Asia/Seoul"});
+    let body = json!({"code": "kr-asan", "name": "아산 공장", "country_code": "KR", "timezone": "Asia/Seoul"});
     let res = app.post_json("/api/v1/sites", Some(&admin), &body).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
@@ -59,8 +59,8 @@ async fn sites_are_created_checked_and_unique() {
         field_codes(&problem),
         [
             ("code".to_owned(), "invalid_code".to_owned()),
-            ("name".to_owned(), "required".to_owned()),
             ("country_code".to_owned(), "unknown_country".to_owned()),
+            ("name".to_owned(), "required".to_owned()),
             ("timezone".to_owned(), "unknown_timezone".to_owned()),
         ]
     );

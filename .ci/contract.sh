@@ -34,7 +34,7 @@ TOKEN=$(curl -sf "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: ap
   python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
 
 set +e
-schemathesis run "http://127.0.0.1:$PORT/openapi.json" \
+schemathesis --config-file .ci/schemathesis.toml run "http://127.0.0.1:$PORT/openapi.json" \
   --checks all --seed "$SEED" --max-examples "$EXAMPLES" \
   --header "Authorization: Bearer $TOKEN" \
   --report ndjson --report-dir "$DIR/report" --no-color 2>&1 | tee "$DIR/schemathesis.txt"

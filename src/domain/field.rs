@@ -282,7 +282,7 @@ pub fn display_text(raw: String, max: usize) -> Result<String, Rejection> {
     }
     let trimmed = raw.trim_matches(' ');
     if trimmed.is_empty() {
-        return Err(Rejection::new("required", "must not be blank"));
+        return Err(Rejection::new("blank", "must contain more than spaces"));
     }
     Ok(if trimmed.len() == raw.len() {
         raw

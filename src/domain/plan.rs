@@ -480,7 +480,7 @@ mod tests {
             errs,
             [
                 ("items[0].key".to_owned(), "invalid_key".to_owned()),
-                ("items[1].label".to_owned(), "required".to_owned()),
+                ("items[1].label".to_owned(), "blank".to_owned()),
                 ("items[1].min".to_owned(), "range".to_owned()),
             ]
         );

@@ -240,7 +240,7 @@ mod tests {
             [
                 ("code", "invalid_code"),
                 ("country_code", "unknown_country"),
-                ("name", "required"),
+                ("name", "blank"),
                 ("timezone", "unknown_timezone")
             ]
         );

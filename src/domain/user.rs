@@ -416,7 +416,7 @@ mod tests {
             errs,
             [
                 ("email".to_owned(), "invalid_email".to_owned()),
-                ("name".to_owned(), "required".to_owned()),
+                ("name".to_owned(), "blank".to_owned()),
                 ("password".to_owned(), "too_short".to_owned()),
             ]
         );

@@ -75,7 +75,7 @@ async fn get_equipment(
 /// Change equipment (code, name, line, kind, status).
 #[utoipa::path(patch, path = "/equipment/{id}", tag = "equipment", operation_id = "update_equipment",
     params(("id" = i64, Path, description = "Equipment id")),
-    request_body = EquipmentPatch,
+    request_body = inline(EquipmentPatch),
     responses(
         (status = 200, description = "The changed equipment", body = Equipment),
         (status = 403, response = Forbidden), (status = 409, response = Conflict)))]

@@ -84,7 +84,7 @@ async fn get_plan(
 #[utoipa::path(patch, path = "/plans/{id}", tag = "plans", operation_id = "update_plan",
     params(("id" = i64, Path, description = "Plan id"),
         ("If-Match" = String, Header, description = "The ETag you read")),
-    request_body = PlanPatch,
+    request_body = inline(PlanPatch),
     responses(
         (status = 200, description = "The new version", body = Plan,
             headers(("ETag" = String, description = "Version, for If-Match"))),

@@ -100,7 +100,7 @@ async fn get_schedule(
 /// Reassign or cancel a schedule.
 #[utoipa::path(patch, path = "/schedules/{id}", tag = "schedules", operation_id = "update_schedule",
     params(("id" = i64, Path, description = "Schedule id")),
-    request_body = SchedulePatch,
+    request_body = inline(SchedulePatch),
     responses(
         (status = 200, description = "The changed schedule", body = Schedule),
         (status = 403, response = Forbidden), (status = 409, response = Conflict)))]

@@ -74,7 +74,7 @@ async fn get_site(
 /// Change a site (admins).
 #[utoipa::path(patch, path = "/sites/{id}", tag = "sites", operation_id = "update_site",
     params(("id" = i64, Path, description = "Site id")),
-    request_body = SitePatch,
+    request_body = inline(SitePatch),
     responses(
         (status = 200, description = "The changed site", body = Site),
         (status = 403, response = Forbidden), (status = 409, response = Conflict)))]

@@ -6,6 +6,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::stats::{StatsQuery, StatsSummary};
 use crate::error::AppResult;
+use crate::routes::problems::NotFound;
 use crate::routes::extract::Query;
 use crate::routes::extract::{AnyRole, Authenticated};
 use crate::services;
@@ -20,7 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/stats/summary", tag = "stats", operation_id = "stats_summary",
     params(StatsQuery),
     responses(
-        (status = 200, description = "The summary", body = StatsSummary)))]
+        (status = 200, description = "The summary", body = StatsSummary),
+        (status = 404, response = NotFound)))]
 async fn stats_summary(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,

@@ -75,7 +75,7 @@ async fn get_user(
 /// Change a user's e-mail, name, role or active flag.
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", operation_id = "update_user",
     params(("id" = i64, Path, description = "User id")),
-    request_body = UserPatch,
+    request_body = inline(UserPatch),
     responses(
         (status = 200, description = "The changed user", body = User),
         (status = 403, response = Forbidden), (status = 409, response = Conflict)))]
@@ -119,7 +119,7 @@ async fn get_me(
 
 /// Change the caller's own name.
 #[utoipa::path(patch, path = "/users/me", tag = "users", operation_id = "update_me",
-    request_body = MePatch,
+    request_body = inline(MePatch),
     responses(
         (status = 200, description = "The changed caller", body = User)))]
 async fn update_me(

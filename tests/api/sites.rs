@@ -60,7 +60,7 @@ async fn sites_are_created_checked_and_unique() {
         [
             ("code".to_owned(), "invalid_code".to_owned()),
             ("country_code".to_owned(), "unknown_country".to_owned()),
-            ("name".to_owned(), "required".to_owned()),
+            ("name".to_owned(), "blank".to_owned()),
             ("timezone".to_owned(), "unknown_timezone".to_owned()),
         ]
     );

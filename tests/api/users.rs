@@ -76,7 +76,7 @@ async fn every_invalid_field_is_reported_at_once() {
         field_codes(&body),
         [
             ("email".to_owned(), "invalid_email".to_owned()),
-            ("name".to_owned(), "required".to_owned()),
+            ("name".to_owned(), "blank".to_owned()),
             ("password".to_owned(), "too_short".to_owned()),
         ]
     );

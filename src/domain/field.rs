@@ -564,12 +564,12 @@ mod tests {
         // Every rejected value at once, then the first structural error.
         assert_eq!(
             fields(br#"{"name":" ","code":"a b","age":1}"#),
-            [pair("name", "required"), pair("code", "invalid_code")]
+            [pair("name", "blank"), pair("code", "invalid_code")]
         );
         assert_eq!(
             fields(br#"{"name":" ","code":"a b"}"#),
             [
-                pair("name", "required"),
+                pair("name", "blank"),
                 pair("code", "invalid_code"),
                 pair("age", "required")
             ]

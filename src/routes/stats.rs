@@ -6,9 +6,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::stats::{StatsQuery, StatsSummary};
 use crate::error::AppResult;
-use crate::routes::problems::NotFound;
 use crate::routes::extract::Query;
 use crate::routes::extract::{AnyRole, Authenticated};
+use crate::routes::problems::NotFound;
 use crate::services;
 use crate::state::AppState;
 

@@ -10,6 +10,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::domain::auth::Secret;
+
 /// Overrides for every setting. The same struct is read from the optional
 /// config file (TOML, keys as below) and from flags / `GEMBA_*` env vars.
 #[derive(Debug, Clone, Default, Deserialize, clap::Args)]
@@ -46,7 +48,7 @@ pub struct SettingsOverrides {
     /// HMAC secret for access tokens (at least 32 bytes). Generated and kept
     /// in the data dir when not set.
     #[arg(long, env = "GEMBA_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     /// Access token lifetime in seconds.
     #[arg(long, env = "GEMBA_ACCESS_TOKEN_TTL_SECS")]
     pub access_token_ttl_secs: Option<u64>,
@@ -102,7 +104,8 @@ pub struct Settings {
     pub log: String,
     pub log_dir: PathBuf,
     pub log_retention: usize,
-    pub jwt_secret: Option<String>,
+    /// Never printed: `Debug` shows `[redacted]`.
+    pub jwt_secret: Option<Secret>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub body_limit_bytes: usize,
@@ -147,7 +150,7 @@ impl Settings {
         }
         let log_dir = o.log_dir.unwrap_or_else(|| data_dir.join("logs"));
         if let Some(secret) = &o.jwt_secret
-            && secret.len() < 32
+            && secret.expose().len() < 32
         {
             bail!("GEMBA_JWT_SECRET: must be at least 32 bytes long");
         }
@@ -318,6 +321,21 @@ mod tests {
     }
 
     #[test]
+    fn the_jwt_secret_never_prints() {
+        let secret = "a-very-secret-value-of-forty-bytes-long!";
+        let o = SettingsOverrides {
+            jwt_secret: Some(secret.into()),
+            ..Default::default()
+        };
+        let s = Settings::load(&o).unwrap();
+        assert!(!format!("{o:?}").contains(secret));
+        assert!(!format!("{s:?}").contains(secret));
+        assert!(format!("{s:?}").contains("[redacted]"));
+        let kept = s.jwt_secret.as_ref().map(|k| k.expose().to_owned());
+        assert_eq!(kept.as_deref(), Some(secret));
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         let o = SettingsOverrides {
             jwt_secret: Some("short".into()),
@@ -325,6 +343,7 @@ mod tests {
         };
         let err = Settings::load(&o).unwrap_err().to_string();
         assert!(err.contains("GEMBA_JWT_SECRET"), "{err}");
+        assert!(!err.contains("short"), "{err}");
         let o = SettingsOverrides {
             database_url: Some("mysql://x".into()),
             ..Default::default()

@@ -205,9 +205,12 @@ pub fn token_hash(token: &str) -> String {
 
 /// The configured JWT secret, or the one kept in `data_dir/jwt_secret`
 /// (generated on first start, readable only by the owner).
-pub fn load_or_create_secret(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+pub fn load_or_create_secret(
+    configured: Option<&Secret>,
+    data_dir: &Path,
+) -> anyhow::Result<Vec<u8>> {
     if let Some(s) = configured {
-        return Ok(s.as_bytes().to_vec());
+        return Ok(s.expose().as_bytes().to_vec());
     }
     let path = data_dir.join("jwt_secret");
     if let Ok(existing) = std::fs::read_to_string(&path) {
@@ -283,6 +286,9 @@ mod tests {
         let b = load_or_create_secret(None, dir.path()).unwrap();
         assert_eq!(a, b);
         assert!(a.len() >= 32);
-        assert_eq!(load_or_create_secret(Some("x"), dir.path()).unwrap(), b"x");
+        assert_eq!(
+            load_or_create_secret(Some(&"x".into()), dir.path()).unwrap(),
+            b"x"
+        );
     }
 }

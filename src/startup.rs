@@ -91,7 +91,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let metrics = Arc::new(Metrics::default());
     let observer = metrics.clone();
     db.set_metric_callback(move |info| observer.observe_statement(info.elapsed));
-    let secret = load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
+    let secret = load_or_create_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
     Ok(AppState {
         db,
         passwords: Passwords::new(settings.hash_concurrency),

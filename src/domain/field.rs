@@ -210,18 +210,15 @@ macro_rules! parsed {
     };
 }
 
-/// A display text (name, title, label): 1 to `$max` characters, no control
-/// characters, not only spaces; surrounding spaces are trimmed.
+/// A `String` newtype that only parsing makes: `as_str`, `into_string`,
+/// `Display`, and `trusted` for a value this service stored after parsing it.
 #[macro_export]
-macro_rules! display_text {
-    ($(#[$doc:meta])* $t:ident, $max:expr, $example:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-        #[serde(transparent)]
+macro_rules! string_newtype {
+    ($(#[$attr:meta])* $t:ident) => {
+        $(#[$attr])*
         pub struct $t(String);
 
         impl $t {
-            pub const MAX_CHARS: usize = $max;
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -238,6 +235,24 @@ macro_rules! display_text {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
+        }
+    };
+}
+
+/// A display text (name, title, label): 1 to `$max` characters, no control
+/// characters, not only spaces; surrounding spaces are trimmed.
+#[macro_export]
+macro_rules! display_text {
+    ($(#[$doc:meta])* $t:ident, $max:expr, $example:expr) => {
+        $crate::string_newtype!(
+            $(#[$doc])*
+            #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+            #[serde(transparent)]
+            $t
+        );
+
+        impl $t {
+            pub const MAX_CHARS: usize = $max;
         }
 
         impl $crate::domain::field::Parse for $t {

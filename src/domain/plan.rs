@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::field::{Checked, FieldError, Invalid, Parse, Rejection, integer_schema, string_schema};
 use super::page::{IdCursor, Limit};
 use super::recurrence::Recurrence;
-use crate::{display_text, parsed, str_enum};
+use crate::{display_text, parsed, str_enum, string_newtype};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -25,26 +25,12 @@ pub enum ItemKind {
 
 str_enum!(ItemKind { Check => "check", Number => "number", Text => "text" });
 
-/// The stable key of a checklist item: 1 to 64 of `a-z`, `0-9`, `_`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ItemKey(String);
-
-impl ItemKey {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    /// A value this service stored after parsing it.
-    pub fn trusted(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl std::fmt::Display for ItemKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+string_newtype!(
+    /// The stable key of a checklist item: 1 to 64 of `a-z`, `0-9`, `_`.
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+    #[serde(transparent)]
+    ItemKey
+);
 
 impl Parse for ItemKey {
     type Raw = String;

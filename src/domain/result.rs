@@ -11,7 +11,7 @@ use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
 
 use super::field::{Checked, FieldError, Parse, Rejection, free_text, string_schema};
 use super::plan::{ChecklistItem, ItemKey, ItemKind, Measure};
-use crate::parsed;
+use crate::{parsed, string_newtype};
 
 /// The most characters of a text value or of the notes.
 pub const MAX_TEXT: usize = 2000;
@@ -72,16 +72,12 @@ parsed!(
         ))
 );
 
-/// Notes on a result: at most 2000 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Notes(String);
-
-impl Notes {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+string_newtype!(
+    /// Notes on a result: at most 2000 characters.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[serde(transparent)]
+    Notes
+);
 
 impl Parse for Notes {
     type Raw = String;
@@ -98,16 +94,12 @@ parsed!(
     string_schema(0, MAX_TEXT, Some(r"^[^\x00]*$"), "Free text", "압력 높음")
 );
 
-/// The client's key of one submission, so a retry returns the first answer:
-/// 1 to 255 visible ASCII characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+string_newtype!(
+    /// The client's key of one submission, so a retry returns the first answer:
+    /// 1 to 255 visible ASCII characters.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    IdempotencyKey
+);
 
 impl Parse for IdempotencyKey {
     type Raw = String;

@@ -8,26 +8,18 @@ use utoipa::{IntoParams, ToSchema};
 use super::country;
 use super::field::{Checked, Parse, Rejection, enum_schema, string_schema};
 use super::page::{IdCursor, Limit};
-use crate::{display_text, parsed};
+use crate::{display_text, parsed, string_newtype};
 
-/// A short code: 1 to 32 letters A-Z, digits, `-` or `_`; lower case is
-/// accepted and stored upper case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Code(String);
+string_newtype!(
+    /// A short code: 1 to 32 letters A-Z, digits, `-` or `_`; lower case is
+    /// accepted and stored upper case.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[serde(transparent)]
+    Code
+);
 
 impl Code {
     pub const MAX_CHARS: usize = 32;
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    pub fn into_string(self) -> String {
-        self.0
-    }
-    /// A value this service stored after parsing it.
-    pub fn trusted(s: String) -> Self {
-        Self(s)
-    }
 }
 
 impl Parse for Code {

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Secret;
 use super::field::{Checked, FieldError, Invalid, Parse, Rejection, string_schema};
 use super::page::{IdCursor, Limit};
-use crate::{display_text, parsed, str_enum};
+use crate::{display_text, parsed, str_enum, string_newtype};
 
 /// What a user may do. `admin` sees everything; `manager` plans and manages
 /// inspectors and viewers; `inspector` records results; `viewer` reads.
@@ -35,10 +35,12 @@ impl Role {
     }
 }
 
-/// A syntactically valid e-mail address, stored lower case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Email(String);
+string_newtype!(
+    /// A syntactically valid e-mail address, stored lower case.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[serde(transparent)]
+    Email
+);
 
 /// The address pattern (WHATWG's, with a dot required in the domain).
 const EMAIL_PATTERN: &str = "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
@@ -46,21 +48,8 @@ const EMAIL_PATTERN: &str = "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](
 impl Email {
     pub const MAX_LEN: usize = 254;
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn domain(&self) -> &str {
         self.0.rsplit('@').next().unwrap_or_default()
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
-
-    /// A value this service stored after parsing it.
-    pub fn trusted(s: String) -> Self {
-        Self(s)
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{set_some, stored};
@@ -183,17 +183,4 @@ pub async fn set_password_hash(
     .update(conn)
     .await?;
     Ok(())
-}
-
-/// Active admins other than `except`.
-pub async fn count_other_active_admins(
-    conn: &impl ConnectionTrait,
-    except: i64,
-) -> Result<u64, DbErr> {
-    Users::find()
-        .filter(Column::Role.eq(Role::Admin.as_str()))
-        .filter(Column::IsActive.eq(true))
-        .filter(Column::Id.ne(except))
-        .count(conn)
-        .await
 }

@@ -8,7 +8,7 @@ use crate::domain::audit::PasswordChange;
 use crate::domain::auth::CurrentUser;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::user::{
-    ChangePassword, MePatch, NewUser, Role, User, UserFilter, UserPatch, UserQuery,
+    ChangePassword, MePatch, NewUser, User, UserFilter, UserPatch, UserQuery,
 };
 use crate::error::{AppError, AppResult, Conflicts, OrConflict};
 use crate::repositories::{refresh_tokens, users};
@@ -98,12 +98,14 @@ async fn apply_changes(
     {
         return Err(AppError::Forbidden("you may not give users this role"));
     }
-    let loses_admin = target.role == Role::Admin
-        && target.is_active
-        && (changes.is_active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin));
-    if loses_admin && users::count_other_active_admins(&txn, target.id).await? == 0 {
+    // Nobody locks themself out, and so one active admin always remains:
+    // only an admin can remove an admin, and never themself.
+    let demotes =
+        changes.is_active == Some(false) || changes.role.is_some_and(|r| r != target.role);
+    if target.id == actor.id && demotes {
         return Err(AppError::Conflict(
-            "this is the last active admin; make another admin first".into(),
+            "you cannot deactivate your own account or change your own role; another admin can"
+                .into(),
         ));
     }
     let now = Utc::now();

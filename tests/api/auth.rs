@@ -1,8 +1,8 @@
 use gemba::domain::user::Role;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::helpers::{PASSWORD, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, Tokens, assert_problem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn login_returns_a_bearer_pair_that_works() {
@@ -82,47 +82,23 @@ async fn oauth2_password_form_works_for_the_docs_authorize_button() {
 async fn refresh_rotates_and_reuse_revokes_the_family() {
     let app = spawn_app().await;
     app.seed_user("kim@factory.example", Role::Inspector).await;
-    let (_, first) = app.tokens("kim@factory.example").await;
+    let first = app.tokens("kim@factory.example").await.refresh;
 
-    let res = app
-        .post_json(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": first}),
-        )
-        .await;
+    let res = app.refresh(&first).await;
     assert_eq!(res.status(), StatusCode::OK);
     let second: Value = res.json().await.unwrap();
     let second = second["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(first, second);
 
     // The spent token comes back: theft assumed, the family dies.
-    let res = app
-        .post_json(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": first}),
-        )
-        .await;
+    let res = app.refresh(&first).await;
     assert_problem(res, StatusCode::UNAUTHORIZED).await;
-    let res = app
-        .post_json(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": second}),
-        )
-        .await;
+    let res = app.refresh(&second).await;
     assert_problem(res, StatusCode::UNAUTHORIZED).await;
 
     // Another login (another family) is unaffected.
-    let (_, other) = app.tokens("kim@factory.example").await;
-    let res = app
-        .post_json(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": other}),
-        )
-        .await;
+    let other = app.tokens("kim@factory.example").await.refresh;
+    let res = app.refresh(&other).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
@@ -130,31 +106,13 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 async fn logout_ends_the_session() {
     let app = spawn_app().await;
     app.seed_user("kim@factory.example", Role::Inspector).await;
-    let (_, refresh) = app.tokens("kim@factory.example").await;
-    let res = app
-        .post_json(
-            "/api/v1/auth/logout",
-            None,
-            &json!({"refresh_token": refresh}),
-        )
-        .await;
+    let refresh = app.tokens("kim@factory.example").await.refresh;
+    let res = app.logout(&refresh).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let res = app
-        .post_json(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": refresh}),
-        )
-        .await;
+    let res = app.refresh(&refresh).await;
     assert_problem(res, StatusCode::UNAUTHORIZED).await;
     // Twice is harmless.
-    let res = app
-        .post_json(
-            "/api/v1/auth/logout",
-            None,
-            &json!({"refresh_token": refresh}),
-        )
-        .await;
+    let res = app.logout(&refresh).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 }
 
@@ -202,7 +160,7 @@ async fn deactivated_users_cannot_log_in_or_use_their_tokens() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let id = app.seed_user("kim@factory.example", Role::Inspector).await;
-    let (access, refresh) = app.tokens("kim@factory.example").await;
+    let Tokens { access, refresh } = app.tokens("kim@factory.example").await;
     let res = app
         .request(
             reqwest::Method::DELETE,
@@ -218,17 +176,7 @@ async fn deactivated_users_cannot_log_in_or_use_their_tokens() {
         StatusCode::UNAUTHORIZED,
     )
     .await;
-    assert_problem(
-        app.get("/api/v1/users/me", Some(&access)).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
-    let res = app
-        .post_json(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": refresh}),
-        )
-        .await;
+    assert_problem(app.get_me(&access).await, StatusCode::UNAUTHORIZED).await;
+    let res = app.refresh(&refresh).await;
     assert_problem(res, StatusCode::UNAUTHORIZED).await;
 }

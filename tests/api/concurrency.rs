@@ -12,7 +12,7 @@ async fn five_hundred_concurrent_mixed_requests_with_one_token() {
     let app = spawn_app_with(|o| o.login_max_failures_per_ip = Some(10_000)).await;
     let admin_email = "admin@factory.example";
     app.seed_user(admin_email, Role::Admin).await;
-    let (token, _) = app.tokens(admin_email).await;
+    let token = app.tokens(admin_email).await.access;
     let app = std::sync::Arc::new(app);
 
     let mut tasks = Vec::new();
@@ -24,7 +24,7 @@ async fn five_hundred_concurrent_mixed_requests_with_one_token() {
                 0 => {
                     let email = format!("worker{i}@factory.example");
                     let res = app
-                        .post_json("/api/v1/users", Some(&token), &json!({
+                        .create_user(&token, &json!({
                             "email": email, "name": format!("작업자 {i}"), "role": "inspector", "password": PASSWORD}))
                         .await;
                     let status = res.status();
@@ -36,8 +36,8 @@ async fn five_hundred_concurrent_mixed_requests_with_one_token() {
                     ("create", status, id)
                 }
                 1 => ("login", app.login(admin_email, PASSWORD).await.status(), None),
-                2 => ("me", app.get("/api/v1/users/me", Some(&token)).await.status(), None),
-                3 => ("list", app.get("/api/v1/users?limit=100", Some(&token)).await.status(), None),
+                2 => ("me", app.get_me(&token).await.status(), None),
+                3 => ("list", app.list_users(&token, "limit=100").await.status(), None),
                 _ => ("ready", app.get("/health/ready", None).await.status(), None),
             }
         }));
@@ -69,7 +69,7 @@ async fn five_hundred_concurrent_mixed_requests_with_one_token() {
     assert!(unexpected.is_empty(), "{unexpected:?}");
     assert_eq!(created.len(), 100);
     for id in created {
-        let res = app.get(&format!("/api/v1/users/{id}"), Some(&token)).await;
+        let res = app.get_user(&token, id).await;
         assert_eq!(res.status(), StatusCode::OK, "user {id} readable after");
     }
 }

@@ -8,7 +8,7 @@ use jsonwebtoken::{EncodingKey, Header, encode};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{JWT_SECRET, assert_problem, field_codes, spawn_app_with};
+use crate::helpers::{Actor, JWT_SECRET, assert_problem, field_codes, spawn_app_with};
 
 fn token_with(secret: &[u8], alg: jsonwebtoken::Algorithm, claims: &Value) -> String {
     encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret)).unwrap()
@@ -22,14 +22,12 @@ fn claims(sub: i64, exp_offset: i64) -> Value {
 #[tokio::test]
 async fn bad_input_table() {
     let app = spawn_app_with(|o| o.body_limit_bytes = Some(16 * 1024)).await;
-    let (admin_id, admin) = app.user_with_token(Role::Admin).await;
-    let (_, refresh) = app
-        .tokens(&{
-            let email = "other@factory.example";
-            app.seed_user(email, Role::Viewer).await;
-            email.to_owned()
-        })
-        .await;
+    let Actor {
+        id: admin_id,
+        token: admin,
+    } = app.actor(Role::Admin).await;
+    app.seed_user("other@factory.example", Role::Viewer).await;
+    let refresh = app.tokens("other@factory.example").await.refresh;
     let users = "/api/v1/users";
     let valid = json!({"email": "new@factory.example", "name": "New", "role": "viewer", "password": "a good long password"});
 
@@ -155,19 +153,14 @@ async fn bad_input_table() {
         }
     }
     // None of the rejected creates left a row behind.
-    let page: Value = app
-        .get("/api/v1/users", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.list_users(&admin, "").await.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]
 async fn chunked_oversized_body_is_413_too() {
     let app = spawn_app_with(|o| o.body_limit_bytes = Some(1024)).await;
-    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let admin = app.actor(Role::Admin).await.token;
     // A streamed body has no Content-Length; the limit still applies while reading.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         (0..64).map(|_| Ok(vec![b' '; 256])).collect();
@@ -193,7 +186,7 @@ fn futures_util_stream(
 #[tokio::test]
 async fn server_errors_say_nothing_internal() {
     let app = spawn_app_with(|_| {}).await;
-    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let admin = app.actor(Role::Admin).await.token;
     // Break the schema under the running service: the users table disappears.
     use sea_orm::ConnectionTrait;
     app.state
@@ -205,7 +198,7 @@ async fn server_errors_say_nothing_internal() {
         .login("nobody@factory.example", "whatever password")
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let res = app.get("/api/v1/users/me", Some(&admin)).await;
+    let res = app.get_me(&admin).await;
     assert_eq!(res.status(), StatusCode::OK);
     let email = "again@factory.example";
     app.seed_user(email, Role::Viewer).await;

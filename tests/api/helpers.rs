@@ -48,7 +48,38 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut SettingsOverrides)) -> T
     }
 }
 
+/// Someone who uses the API: their user id and an access token.
+pub struct Actor {
+    pub id: i64,
+    pub token: String,
+}
+
+/// The tokens a login returns.
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+}
+
+/// A plan seeded through the service, with its first schedule.
+pub struct SeededPlan {
+    pub plan_id: i64,
+    pub schedule_id: i64,
+}
+
+/// What a request cost in SQL statements, and its response.
+pub struct Counted {
+    pub statements: u64,
+    pub response: Response,
+}
+
+/// The body of a response as JSON.
+pub async fn json_body(res: Response) -> Value {
+    res.json().await.expect("a JSON body")
+}
+
 impl TestApp {
+    // --- plain HTTP, for tests of the HTTP surface itself ---
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -83,6 +114,280 @@ impl TestApp {
         self.send_json(Method::POST, path, token, body).await
     }
 
+    async fn send(&self, method: Method, path: &str, token: &str) -> Response {
+        self.request(method, path, Some(token))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    // --- the API, one helper per operation ---
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    pub async fn logout(&self, refresh_token: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/logout",
+            None,
+            &json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    pub async fn list_users(&self, token: &str, query: &str) -> Response {
+        self.get(&format!("/api/v1/users?{query}"), Some(token))
+            .await
+    }
+
+    pub async fn create_user(&self, token: &str, user: &Value) -> Response {
+        self.post_json("/api/v1/users", Some(token), user).await
+    }
+
+    pub async fn get_user(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/users/{id}"), Some(token)).await
+    }
+
+    pub async fn update_user(&self, token: &str, id: i64, patch: &Value) -> Response {
+        self.send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(token),
+            patch,
+        )
+        .await
+    }
+
+    pub async fn delete_user(&self, token: &str, id: i64) -> Response {
+        self.send(Method::DELETE, &format!("/api/v1/users/{id}"), token)
+            .await
+    }
+
+    pub async fn get_me(&self, token: &str) -> Response {
+        self.get("/api/v1/users/me", Some(token)).await
+    }
+
+    pub async fn update_me(&self, token: &str, patch: &Value) -> Response {
+        self.send_json(Method::PATCH, "/api/v1/users/me", Some(token), patch)
+            .await
+    }
+
+    pub async fn change_password(&self, token: &str, change: &Value) -> Response {
+        self.send_json(
+            Method::PUT,
+            "/api/v1/users/me/password",
+            Some(token),
+            change,
+        )
+        .await
+    }
+
+    pub async fn list_sites(&self, token: &str, query: &str) -> Response {
+        self.get(&format!("/api/v1/sites?{query}"), Some(token))
+            .await
+    }
+
+    pub async fn create_site(&self, token: &str, site: &Value) -> Response {
+        self.post_json("/api/v1/sites", Some(token), site).await
+    }
+
+    pub async fn get_site(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/sites/{id}"), Some(token)).await
+    }
+
+    pub async fn update_site(&self, token: &str, id: i64, patch: &Value) -> Response {
+        self.send_json(
+            Method::PATCH,
+            &format!("/api/v1/sites/{id}"),
+            Some(token),
+            patch,
+        )
+        .await
+    }
+
+    pub async fn delete_site(&self, token: &str, id: i64) -> Response {
+        self.send(Method::DELETE, &format!("/api/v1/sites/{id}"), token)
+            .await
+    }
+
+    pub async fn list_site_members(&self, token: &str, site: i64) -> Response {
+        self.get(&format!("/api/v1/sites/{site}/members"), Some(token))
+            .await
+    }
+
+    pub async fn add_site_member(&self, token: &str, site: i64, user: i64) -> Response {
+        self.send(
+            Method::PUT,
+            &format!("/api/v1/sites/{site}/members/{user}"),
+            token,
+        )
+        .await
+    }
+
+    pub async fn remove_site_member(&self, token: &str, site: i64, user: i64) -> Response {
+        self.send(
+            Method::DELETE,
+            &format!("/api/v1/sites/{site}/members/{user}"),
+            token,
+        )
+        .await
+    }
+
+    pub async fn list_equipment(&self, token: &str, query: &str) -> Response {
+        self.get(&format!("/api/v1/equipment?{query}"), Some(token))
+            .await
+    }
+
+    pub async fn create_equipment(&self, token: &str, equipment: &Value) -> Response {
+        self.post_json("/api/v1/equipment", Some(token), equipment)
+            .await
+    }
+
+    pub async fn get_equipment(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/equipment/{id}"), Some(token))
+            .await
+    }
+
+    pub async fn update_equipment(&self, token: &str, id: i64, patch: &Value) -> Response {
+        self.send_json(
+            Method::PATCH,
+            &format!("/api/v1/equipment/{id}"),
+            Some(token),
+            patch,
+        )
+        .await
+    }
+
+    pub async fn delete_equipment(&self, token: &str, id: i64) -> Response {
+        self.send(Method::DELETE, &format!("/api/v1/equipment/{id}"), token)
+            .await
+    }
+
+    pub async fn list_plans(&self, token: &str, query: &str) -> Response {
+        self.get(&format!("/api/v1/plans?{query}"), Some(token))
+            .await
+    }
+
+    pub async fn create_plan(&self, token: &str, plan: &Value) -> Response {
+        self.post_json("/api/v1/plans", Some(token), plan).await
+    }
+
+    pub async fn get_plan(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/plans/{id}"), Some(token)).await
+    }
+
+    /// `PATCH /plans/{id}` with `If-Match: etag` (none when `None`).
+    pub async fn update_plan(
+        &self,
+        token: &str,
+        id: i64,
+        etag: Option<&str>,
+        patch: &Value,
+    ) -> Response {
+        let mut rb = self
+            .request(Method::PATCH, &format!("/api/v1/plans/{id}"), Some(token))
+            .json(patch);
+        if let Some(etag) = etag {
+            rb = rb.header("if-match", etag);
+        }
+        rb.send().await.unwrap()
+    }
+
+    pub async fn delete_plan(&self, token: &str, id: i64) -> Response {
+        self.send(Method::DELETE, &format!("/api/v1/plans/{id}"), token)
+            .await
+    }
+
+    pub async fn list_plan_occurrences(&self, token: &str, id: i64, query: &str) -> Response {
+        self.get(
+            &format!("/api/v1/plans/{id}/occurrences?{query}"),
+            Some(token),
+        )
+        .await
+    }
+
+    pub async fn list_schedules(&self, token: &str, query: &str) -> Response {
+        self.get(&format!("/api/v1/schedules?{query}"), Some(token))
+            .await
+    }
+
+    pub async fn get_schedule(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/schedules/{id}"), Some(token))
+            .await
+    }
+
+    pub async fn update_schedule(&self, token: &str, id: i64, patch: &Value) -> Response {
+        self.send_json(
+            Method::PATCH,
+            &format!("/api/v1/schedules/{id}"),
+            Some(token),
+            patch,
+        )
+        .await
+    }
+
+    pub async fn start_schedule(&self, token: &str, id: i64) -> Response {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/schedules/{id}/start"),
+            token,
+        )
+        .await
+    }
+
+    /// `PUT /schedules/{id}/result`, with `Idempotency-Key: key` when given.
+    pub async fn submit_result(
+        &self,
+        token: &str,
+        id: i64,
+        key: Option<&str>,
+        result: &Value,
+    ) -> Response {
+        let mut rb = self
+            .request(
+                Method::PUT,
+                &format!("/api/v1/schedules/{id}/result"),
+                Some(token),
+            )
+            .json(result);
+        if let Some(key) = key {
+            rb = rb.header("idempotency-key", key);
+        }
+        rb.send().await.unwrap()
+    }
+
+    pub async fn get_result(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/schedules/{id}/result"), Some(token))
+            .await
+    }
+
+    pub async fn stats_summary(&self, token: &str, query: &str) -> Response {
+        self.get(&format!("/api/v1/stats/summary?{query}"), Some(token))
+            .await
+    }
+
+    pub async fn list_audit_events(&self, token: &str, query: &str) -> Response {
+        self.get(&format!("/api/v1/audit-events?{query}"), Some(token))
+            .await
+    }
+
+    // --- fixtures ---
+
     /// Creates a user directly through the service (no HTTP), returning its id.
     pub async fn seed_user(&self, email: &str, role: Role) -> i64 {
         gemba::services::users::create_from_cli(
@@ -96,35 +401,119 @@ impl TestApp {
         .id
     }
 
-    pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post_json(
-            "/api/v1/auth/login",
-            None,
-            &json!({"email": email, "password": password}),
-        )
-        .await
-    }
-
-    /// Logs in and returns (access token, refresh token).
-    pub async fn tokens(&self, email: &str) -> (String, String) {
+    /// Logs in with the test password.
+    pub async fn tokens(&self, email: &str) -> Tokens {
         let res = self.login(email, PASSWORD).await;
         assert_eq!(res.status(), StatusCode::OK, "login of {email}");
-        let body: Value = res.json().await.unwrap();
-        (
-            body["access_token"].as_str().unwrap().to_owned(),
-            body["refresh_token"].as_str().unwrap().to_owned(),
-        )
+        let body = json_body(res).await;
+        Tokens {
+            access: body["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
     }
 
-    /// Seeds a user of `role` and returns (id, access token).
-    pub async fn user_with_token(&self, role: Role) -> (i64, String) {
+    /// A new user of `role`, logged in.
+    pub async fn actor(&self, role: Role) -> Actor {
         let email = format!("{}-{}@factory.example", role, uuid::Uuid::new_v4().simple());
         let id = self.seed_user(&email, role).await;
-        (id, self.tokens(&email).await.0)
+        Actor {
+            id,
+            token: self.tokens(&email).await.access,
+        }
     }
 
     pub async fn admin_token(&self) -> String {
-        self.user_with_token(Role::Admin).await.1
+        self.actor(Role::Admin).await.token
+    }
+
+    /// A new user of `role` who is a member of `site`, logged in.
+    pub async fn member(&self, role: Role, site: i64) -> Actor {
+        let actor = self.actor(role).await;
+        self.seed_member(site, actor.id).await;
+        actor
+    }
+
+    /// Creates a site directly through the service, returning its id.
+    pub async fn seed_site(&self, code: &str, timezone: &str) -> i64 {
+        gemba::services::sites::create(
+            &self.state,
+            &gemba::domain::auth::CurrentUser::system(),
+            parse(json!({
+                "code": code, "name": format!("{code} 공장"), "country_code": "KR", "timezone": timezone
+            })),
+        )
+        .await
+        .expect("seed site")
+        .id
+    }
+
+    pub async fn seed_member(&self, site_id: i64, user_id: i64) {
+        gemba::services::sites::set_member(
+            &self.state,
+            &gemba::domain::auth::CurrentUser::system(),
+            site_id,
+            user_id,
+            true,
+        )
+        .await
+        .expect("seed member");
+    }
+
+    /// Creates equipment directly through the service, returning its id.
+    pub async fn seed_equipment(&self, site_id: i64, code: &str, line: &str) -> i64 {
+        gemba::services::equipment::create(
+            &self.state,
+            &gemba::domain::auth::CurrentUser::system(),
+            parse(json!({
+                "site_id": site_id, "code": code, "name": format!("{code} 설비"),
+                "line": line, "kind": "press"
+            })),
+        )
+        .await
+        .expect("seed equipment")
+        .id
+    }
+
+    /// A daily plan on fresh equipment of `site_id` (via the service), with
+    /// its first schedule.
+    pub async fn seed_plan(&self, site_id: i64) -> SeededPlan {
+        let code = format!("P{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let eq = self.seed_equipment(site_id, &code, "A").await;
+        let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+        let body = parse(daily_plan(eq, &start, "09:00"));
+        let system = gemba::domain::auth::CurrentUser::system();
+        let plan = gemba::services::plans::create(&self.state, &system, body)
+            .await
+            .expect("seed plan");
+        let q = gemba::domain::field::from_query(&format!("plan_id={}&limit=1", plan.id))
+            .expect("a schedule query");
+        let page = gemba::services::schedules::list(&self.state, &system, q)
+            .await
+            .unwrap();
+        SeededPlan {
+            plan_id: plan.id,
+            schedule_id: page.items[0].id,
+        }
+    }
+
+    /// Creates a plan through the API as `token` (asserting 201), returning its body.
+    pub async fn created_plan(&self, token: &str, plan: &Value) -> Value {
+        let res = self.create_plan(token, plan).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "create plan");
+        json_body(res).await
+    }
+
+    /// SQL statements the app executes while `f` runs.
+    pub async fn count_statements<F: std::future::Future<Output = Response>>(
+        &self,
+        f: F,
+    ) -> Counted {
+        let before = self.state.metrics.db_statements();
+        let response = f.await;
+        Counted {
+            statements: self.state.metrics.db_statements() - before,
+            response,
+        }
     }
 }
 
@@ -178,76 +567,6 @@ pub fn field_codes(body: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-impl TestApp {
-    /// Creates a site directly through the service, returning its id.
-    pub async fn seed_site(&self, code: &str, timezone: &str) -> i64 {
-        gemba::services::sites::create(
-            &self.state,
-            &gemba::domain::auth::CurrentUser::system(),
-            parse(json!({
-                "code": code, "name": format!("{code} 공장"), "country_code": "KR", "timezone": timezone
-            })),
-        )
-        .await
-        .expect("seed site")
-        .id
-    }
-
-    pub async fn seed_member(&self, site_id: i64, user_id: i64) {
-        gemba::services::sites::set_member(
-            &self.state,
-            &gemba::domain::auth::CurrentUser::system(),
-            site_id,
-            user_id,
-            true,
-        )
-        .await
-        .expect("seed member");
-    }
-
-    /// Creates equipment directly through the service, returning its id.
-    pub async fn seed_equipment(&self, site_id: i64, code: &str, line: &str) -> i64 {
-        gemba::services::equipment::create(
-            &self.state,
-            &gemba::domain::auth::CurrentUser::system(),
-            parse(json!({
-                "site_id": site_id, "code": code, "name": format!("{code} 설비"),
-                "line": line, "kind": "press"
-            })),
-        )
-        .await
-        .expect("seed equipment")
-        .id
-    }
-
-    /// A user of `role` who is a member of `site_id`, with a token.
-    pub async fn member_with_token(&self, role: Role, site_id: i64) -> (i64, String) {
-        let email = format!("{}-{}@factory.example", role, uuid::Uuid::new_v4().simple());
-        let id = self.seed_user(&email, role).await;
-        self.seed_member(site_id, id).await;
-        (id, self.tokens(&email).await.0)
-    }
-
-    /// SQL statements the app executes while `f` runs.
-    pub async fn count_statements<F: std::future::Future<Output = Response>>(
-        &self,
-        f: F,
-    ) -> (u64, Response) {
-        let before = self.state.metrics.db_statements();
-        let res = f.await;
-        (self.state.metrics.db_statements() - before, res)
-    }
-}
-
-impl TestApp {
-    /// Creates a daily plan through the API as `token`, returning its body.
-    pub async fn create_plan(&self, token: &str, body: &Value) -> Value {
-        let res = self.post_json("/api/v1/plans", Some(token), body).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "create plan");
-        res.json().await.unwrap()
-    }
-}
-
 /// Tomorrow's date at a site in `tz`: the first date whose inspections are
 /// all still ahead, whatever the time of day the test runs.
 pub fn local_tomorrow(tz: &str) -> String {
@@ -269,25 +588,4 @@ pub fn daily_plan(equipment_id: i64, start: &str, due_time: &str) -> Value {
             {"key": "note", "label": "비고", "kind": "text", "required": false}
         ]
     })
-}
-
-impl TestApp {
-    /// A daily plan on fresh equipment of `site_id` (via the service), with
-    /// the id of its first schedule.
-    pub async fn seed_plan(&self, site_id: i64) -> (i64, i64) {
-        let code = format!("P{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        let eq = self.seed_equipment(site_id, &code, "A").await;
-        let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
-        let body = parse(daily_plan(eq, &start, "09:00"));
-        let system = gemba::domain::auth::CurrentUser::system();
-        let plan = gemba::services::plans::create(&self.state, &system, body)
-            .await
-            .expect("seed plan");
-        let q = gemba::domain::field::from_query(&format!("plan_id={}&limit=1", plan.id))
-            .expect("a schedule query");
-        let page = gemba::services::schedules::list(&self.state, &system, q)
-            .await
-            .unwrap();
-        (plan.id, page.items[0].id)
-    }
 }

@@ -1,9 +1,11 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use gemba::domain::user::Role;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, daily_plan, field_codes, local_tomorrow, spawn_app};
+use crate::helpers::{
+    assert_problem, daily_plan, field_codes, json_body, local_tomorrow, spawn_app,
+};
 
 fn today() -> String {
     Utc::now().date_naive().to_string()
@@ -14,13 +16,9 @@ async fn creating_a_plan_generates_its_schedules() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
-    let (_, manager) = app.member_with_token(Role::Manager, site).await;
+    let manager = app.member(Role::Manager, site).await.token;
     let res = app
-        .post_json(
-            "/api/v1/plans",
-            Some(&manager),
-            &daily_plan(eq, &today(), "23:59"),
-        )
+        .create_plan(&manager, &daily_plan(eq, &today(), "23:59"))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
@@ -29,10 +27,7 @@ async fn creating_a_plan_generates_its_schedules() {
     assert_eq!(plan["site_id"], site);
     assert_eq!(plan["due_time"], "23:59:00");
     let page: Value = app
-        .get(
-            &format!("/api/v1/schedules?plan_id={}&limit=100", plan["id"]),
-            Some(&manager),
-        )
+        .list_schedules(&manager, &format!("plan_id={}&limit=100", plan["id"]))
         .await
         .json()
         .await
@@ -54,7 +49,7 @@ async fn plan_validation_names_the_fields() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
-    let (_, manager) = app.member_with_token(Role::Manager, site).await;
+    let manager = app.member(Role::Manager, site).await.token;
     let body = json!({
         "equipment_id": eq, "title": "x", "due_time": "09:00",
         "recurrence": {"frequency": "weekly", "interval": 0, "start_date": "2026-12-01", "end_date": "2026-11-01"},
@@ -63,7 +58,7 @@ async fn plan_validation_names_the_fields() {
             {"key": "a", "label": "B", "kind": "check", "min": 1},
         ]
     });
-    let res = app.post_json("/api/v1/plans", Some(&manager), &body).await;
+    let res = app.create_plan(&manager, &body).await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     let mut got = field_codes(&problem);
     got.sort();
@@ -81,7 +76,7 @@ async fn plan_validation_names_the_fields() {
     let mut other = daily_plan(eq, &today(), "09:00");
     other["due_time"] = json!("25:00");
     let problem = assert_problem(
-        app.post_json("/api/v1/plans", Some(&manager), &other).await,
+        app.create_plan(&manager, &other).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -90,12 +85,8 @@ async fn plan_validation_names_the_fields() {
     let other_site = app.seed_site("B", "Asia/Seoul").await;
     let other_eq = app.seed_equipment(other_site, "PRESS-01", "A").await;
     let problem = assert_problem(
-        app.post_json(
-            "/api/v1/plans",
-            Some(&manager),
-            &daily_plan(other_eq, &today(), "09:00"),
-        )
-        .await,
+        app.create_plan(&manager, &daily_plan(other_eq, &today(), "09:00"))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -104,12 +95,7 @@ async fn plan_validation_names_the_fields() {
         [("equipment_id".to_owned(), "not_found".to_owned())]
     );
     // Nothing was written.
-    let page: Value = app
-        .get("/api/v1/plans", Some(&manager))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.list_plans(&manager, "").await.json().await.unwrap();
     assert!(page["items"].as_array().unwrap().is_empty());
 }
 
@@ -118,77 +104,45 @@ async fn updates_need_a_current_etag_and_regenerate_future_schedules() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
-    let (_, manager) = app.member_with_token(Role::Manager, site).await;
+    let manager = app.member(Role::Manager, site).await.token;
     let start = local_tomorrow("Asia/Seoul");
     let plan = app
-        .create_plan(&manager, &daily_plan(eq, &start, "09:00"))
+        .created_plan(&manager, &daily_plan(eq, &start, "09:00"))
         .await;
-    let path = format!("/api/v1/plans/{}", plan["id"]);
-    let schedules_path = format!("/api/v1/schedules?plan_id={}&limit=100", plan["id"]);
+    let plan_id = plan["id"].as_i64().unwrap();
+    let schedules = format!("plan_id={plan_id}&limit=100");
     // Start the first schedule: it must survive the change.
-    let first: Value = app
-        .get(&schedules_path, Some(&manager))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first = json_body(app.list_schedules(&manager, &schedules).await).await;
     let first_id = first["items"][0]["id"].as_i64().unwrap();
-    let res = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/schedules/{first_id}/start"),
-            Some(&manager),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = app.start_schedule(&manager, first_id).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     let change = json!({"due_time": "14:30"});
-    let res = app
-        .send_json(Method::PATCH, &path, Some(&manager), &change)
-        .await;
+    let res = app.update_plan(&manager, plan_id, None, &change).await;
     assert_problem(res, StatusCode::PRECONDITION_REQUIRED).await;
     let res = app
-        .request(Method::PATCH, &path, Some(&manager))
-        .header("if-match", "\"0-0\"")
-        .json(&change)
-        .send()
-        .await
-        .unwrap();
+        .update_plan(&manager, plan_id, Some("\"0-0\""), &change)
+        .await;
     assert_problem(res, StatusCode::PRECONDITION_FAILED).await;
-    let etag = app.get(&path, Some(&manager)).await.headers()["etag"]
+    let etag = app.get_plan(&manager, plan_id).await.headers()["etag"]
         .to_str()
         .unwrap()
         .to_owned();
     let res = app
-        .request(Method::PATCH, &path, Some(&manager))
-        .header("if-match", &etag)
-        .json(&change)
-        .send()
-        .await
-        .unwrap();
+        .update_plan(&manager, plan_id, Some(&etag), &change)
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let new_etag = res.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(new_etag, etag);
-    let updated: Value = res.json().await.unwrap();
+    let updated = json_body(res).await;
     assert_eq!(updated["version"], 2);
     // The old ETag is stale now.
     let res = app
-        .request(Method::PATCH, &path, Some(&manager))
-        .header("if-match", &etag)
-        .json(&change)
-        .send()
-        .await
-        .unwrap();
+        .update_plan(&manager, plan_id, Some(&etag), &change)
+        .await;
     assert_problem(res, StatusCode::PRECONDITION_FAILED).await;
 
-    let after: Value = app
-        .get(&schedules_path, Some(&manager))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after = json_body(app.list_schedules(&manager, &schedules).await).await;
     let items = after["items"].as_array().unwrap();
     let started: Vec<_> = items
         .iter()
@@ -211,32 +165,23 @@ async fn deactivating_a_plan_cancels_its_future_schedules() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
-    let (_, manager) = app.member_with_token(Role::Manager, site).await;
+    let manager = app.member(Role::Manager, site).await.token;
     let plan = app
-        .create_plan(&manager, &daily_plan(eq, &today(), "23:59"))
+        .created_plan(&manager, &daily_plan(eq, &today(), "23:59"))
         .await;
     let res = app
-        .request(
-            Method::DELETE,
-            &format!("/api/v1/plans/{}", plan["id"]),
-            Some(&manager),
-        )
-        .send()
-        .await
-        .unwrap();
+        .delete_plan(&manager, plan["id"].as_i64().unwrap())
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let page: Value = app
-        .get(
-            &format!("/api/v1/schedules?plan_id={}&status=open", plan["id"]),
-            Some(&manager),
-        )
+        .list_schedules(&manager, &format!("plan_id={}&status=open", plan["id"]))
         .await
         .json()
         .await
         .unwrap();
     assert!(page["items"].as_array().unwrap().is_empty());
     let p: Value = app
-        .get(&format!("/api/v1/plans/{}", plan["id"]), Some(&manager))
+        .get_plan(&manager, plan["id"].as_i64().unwrap())
         .await
         .json()
         .await
@@ -251,15 +196,12 @@ async fn dst_gap_still_gives_exactly_one_inspection_that_day() {
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
     let admin = app.admin_token().await;
     let plan = app
-        .create_plan(&admin, &daily_plan(eq, "2026-03-06", "02:30"))
+        .created_plan(&admin, &daily_plan(eq, "2026-03-06", "02:30"))
         .await;
     let plan_id = plan["id"].as_i64().unwrap();
     // Preview across the spring-forward night (02:00 -> 03:00 on 2026-03-08).
     let occ: Value = app
-        .get(
-            &format!("/api/v1/plans/{plan_id}/occurrences?from=2026-03-07&to=2026-03-09"),
-            Some(&admin),
-        )
+        .list_plan_occurrences(&admin, plan_id, "from=2026-03-07&to=2026-03-09")
         .await
         .json()
         .await
@@ -300,7 +242,10 @@ async fn dst_gap_still_gives_exactly_one_inspection_that_day() {
         0
     );
     let page: Value = app
-        .get(&format!("/api/v1/schedules?plan_id={plan_id}&due_from=2026-03-08T05:00:00Z&due_to=2026-03-09T05:00:00Z"), Some(&admin))
+        .list_schedules(
+            &admin,
+            &format!("plan_id={plan_id}&due_from=2026-03-08T05:00:00Z&due_to=2026-03-09T05:00:00Z"),
+        )
         .await
         .json()
         .await

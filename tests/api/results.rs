@@ -1,92 +1,92 @@
 use chrono::{Duration, Utc};
 use gemba::domain::user::Role;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, daily_plan, field_codes, local_tomorrow, spawn_app};
+use crate::helpers::{
+    Counted, TestApp, assert_problem, daily_plan, field_codes, json_body, local_tomorrow, spawn_app,
+};
 
-/// A site with a plan, a manager and an inspector; returns the ids of the first schedules.
-async fn setup(app: &TestApp) -> (i64, i64, String, String, Vec<i64>) {
+/// A site with a daily plan made by its manager, and its inspector.
+struct Inspection {
+    site: i64,
+    plan_id: i64,
+    manager: String,
+    inspector: String,
+    /// The plan's first schedules, in due order.
+    schedules: Vec<i64>,
+}
+
+async fn setup(app: &TestApp) -> Inspection {
     let site = app.seed_site("A", "Asia/Seoul").await;
-    let (_, manager) = app.member_with_token(Role::Manager, site).await;
-    let (_, inspector) = app.member_with_token(Role::Inspector, site).await;
+    let manager = app.member(Role::Manager, site).await.token;
+    let inspector = app.member(Role::Inspector, site).await.token;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
     let start = local_tomorrow("Asia/Seoul");
     let plan = app
-        .create_plan(&manager, &daily_plan(eq, &start, "09:00"))
+        .created_plan(&manager, &daily_plan(eq, &start, "09:00"))
         .await;
-    let page: Value = app
-        .get(
-            &format!("/api/v1/schedules?plan_id={}&limit=5", plan["id"]),
-            Some(&inspector),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let ids = page["items"]
+    let page = json_body(
+        app.list_schedules(&inspector, &format!("plan_id={}&limit=5", plan["id"]))
+            .await,
+    )
+    .await;
+    let schedules = page["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["id"].as_i64().unwrap())
         .collect();
-    (site, plan["id"].as_i64().unwrap(), manager, inspector, ids)
-}
-
-fn result_path(id: i64) -> String {
-    format!("/api/v1/schedules/{id}/result")
-}
-
-async fn put(
-    app: &TestApp,
-    token: &str,
-    id: i64,
-    key: Option<&str>,
-    body: &Value,
-) -> reqwest::Response {
-    let mut rb = app
-        .request(Method::PUT, &result_path(id), Some(token))
-        .json(body);
-    if let Some(k) = key {
-        rb = rb.header("idempotency-key", k);
+    Inspection {
+        site,
+        plan_id: plan["id"].as_i64().unwrap(),
+        manager,
+        inspector,
+        schedules,
     }
-    rb.send().await.unwrap()
+}
+
+/// The site's stats over every schedule the tests make.
+async fn all_time_stats(app: &TestApp, site: i64) -> Value {
+    let admin = app.admin_token().await;
+    json_body(
+        app.stats_summary(
+            &admin,
+            &format!("site_id={site}&from=2021-01-01T00:00:00Z&to=2030-01-01T00:00:00Z"),
+        )
+        .await,
+    )
+    .await
 }
 
 #[tokio::test]
 async fn an_out_of_range_value_fails_and_completes_the_schedule() {
     let app = spawn_app().await;
-    let (_, _, _, inspector, ids) = setup(&app).await;
+    let Inspection {
+        inspector,
+        schedules: ids,
+        ..
+    } = setup(&app).await;
     let body = json!({"values": {"oil_pressure": 16.2, "guard_closed": true, "note": "누유 없음"}, "notes": "압력 높음"});
-    let res = put(&app, &inspector, ids[0], None, &body).await;
+    let res = app.submit_result(&inspector, ids[0], None, &body).await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let r: Value = res.json().await.unwrap();
+    let r = json_body(res).await;
     assert_eq!(r["passed"], false);
     assert_eq!(r["failed_items"], json!(["oil_pressure"]));
     assert_eq!(r["pass_rate"], 0.5);
     assert_eq!(r["plan_version"], 1);
-    let s: Value = app
-        .get(&format!("/api/v1/schedules/{}", ids[0]), Some(&inspector))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s = json_body(app.get_schedule(&inspector, ids[0]).await).await;
     assert_eq!(s["status"], "completed");
-    let again: Value = app
-        .get(&result_path(ids[0]), Some(&inspector))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let again = json_body(app.get_result(&inspector, ids[0]).await).await;
     assert_eq!(again, r);
     // Completing it again without the key is a conflict.
     assert_problem(
-        put(&app, &inspector, ids[0], None, &body).await,
+        app.submit_result(&inspector, ids[0], None, &body).await,
         StatusCode::CONFLICT,
     )
     .await;
     assert_problem(
-        app.get(&result_path(ids[1]), Some(&inspector)).await,
+        app.get_result(&inspector, ids[1]).await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -95,15 +95,19 @@ async fn an_out_of_range_value_fails_and_completes_the_schedule() {
 #[tokio::test]
 async fn values_are_checked_against_the_checklist() {
     let app = spawn_app().await;
-    let (_, _, _, inspector, ids) = setup(&app).await;
-    let res = put(
-        &app,
-        &inspector,
-        ids[0],
-        None,
-        &json!({"values": {"oil_pressure": "high", "extra": 1}}),
-    )
-    .await;
+    let Inspection {
+        inspector,
+        schedules: ids,
+        ..
+    } = setup(&app).await;
+    let res = app
+        .submit_result(
+            &inspector,
+            ids[0],
+            None,
+            &json!({"values": {"oil_pressure": "high", "extra": 1}}),
+        )
+        .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
         field_codes(&problem),
@@ -113,49 +117,57 @@ async fn values_are_checked_against_the_checklist() {
             ("values.guard_closed".to_owned(), "required".to_owned()),
         ]
     );
-    let s: Value = app
-        .get(&format!("/api/v1/schedules/{}", ids[0]), Some(&inspector))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s = json_body(app.get_schedule(&inspector, ids[0]).await).await;
     assert_eq!(s["status"], "open", "nothing was written");
 }
 
 #[tokio::test]
 async fn a_retried_submit_returns_the_first_answer() {
     let app = spawn_app().await;
-    let (site, _, _, inspector, ids) = setup(&app).await;
+    let Inspection {
+        site,
+        inspector,
+        schedules: ids,
+        ..
+    } = setup(&app).await;
     let body = json!({"values": {"oil_pressure": 12.5, "guard_closed": true}});
-    let first = put(&app, &inspector, ids[0], Some("phone-42-submit-1"), &body).await;
+    let first = app
+        .submit_result(&inspector, ids[0], Some("phone-42-submit-1"), &body)
+        .await;
     assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.unwrap();
-    let retry = put(&app, &inspector, ids[0], Some("phone-42-submit-1"), &body).await;
+    let first = json_body(first).await;
+    let retry = app
+        .submit_result(&inspector, ids[0], Some("phone-42-submit-1"), &body)
+        .await;
     assert_eq!(retry.status(), StatusCode::CREATED);
     assert_eq!(retry.headers()["idempotent-replayed"], "true");
-    assert_eq!(retry.json::<Value>().await.unwrap(), first);
+    assert_eq!(json_body(retry).await, first);
     // The same key with another body is refused.
     let other = json!({"values": {"oil_pressure": 13.0, "guard_closed": true}});
     let problem = assert_problem(
-        put(&app, &inspector, ids[0], Some("phone-42-submit-1"), &other).await,
+        app.submit_result(&inspector, ids[0], Some("phone-42-submit-1"), &other)
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
     assert_eq!(field_codes(&problem)[0].1, "reused");
     // One result row.
-    let admin = app.admin_token().await;
-    let stats: Value = app.get(&format!("/api/v1/stats/summary?site_id={site}&from=2021-01-01T00:00:00Z&to=2030-01-01T00:00:00Z"), Some(&admin)).await.json().await.unwrap();
-    assert_eq!(stats["results"], 1);
+    assert_eq!(all_time_stats(&app, site).await["results"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_duplicates_make_one_result() {
     let app = spawn_app().await;
-    let (site, _, _, inspector, ids) = setup(&app).await;
+    let Inspection {
+        site,
+        inspector,
+        schedules: ids,
+        ..
+    } = setup(&app).await;
     let body = json!({"values": {"oil_pressure": 12.5, "guard_closed": true}});
     let sends = (0..8).map(|i| {
         let key = if i % 2 == 0 { Some("same-key") } else { None };
-        put(&app, &inspector, ids[0], key, &body)
+        app.submit_result(&inspector, ids[0], key, &body)
     });
     let responses = futures_util_join(sends).await;
     let mut created = 0;
@@ -167,9 +179,7 @@ async fn concurrent_duplicates_make_one_result() {
         }
     }
     assert!(created >= 1);
-    let admin = app.admin_token().await;
-    let stats: Value = app.get(&format!("/api/v1/stats/summary?site_id={site}&from=2021-01-01T00:00:00Z&to=2030-01-01T00:00:00Z"), Some(&admin)).await.json().await.unwrap();
-    assert_eq!(stats["results"], 1);
+    assert_eq!(all_time_stats(&app, site).await["results"], 1);
 }
 
 async fn futures_util_join<F: std::future::Future<Output = reqwest::Response>>(
@@ -214,56 +224,42 @@ async fn futures_util_join<F: std::future::Future<Output = reqwest::Response>>(
 #[tokio::test]
 async fn results_keep_the_plan_version_they_were_recorded_against() {
     let app = spawn_app().await;
-    let (_, plan_id, manager, inspector, ids) = setup(&app).await;
-    let res = app
-        .request(
-            Method::POST,
-            &format!("/api/v1/schedules/{}/start", ids[0]),
-            Some(&inspector),
-        )
-        .send()
-        .await
-        .unwrap();
+    let Inspection {
+        plan_id,
+        manager,
+        inspector,
+        schedules: ids,
+        ..
+    } = setup(&app).await;
+    let res = app.start_schedule(&inspector, ids[0]).await;
     assert_eq!(res.status(), StatusCode::OK);
     // The plan gains a required item; the started inspection still uses version 1.
     let mut items = daily_plan(0, "2026-01-01", "09:00")["items"].clone();
     items.as_array_mut().unwrap().push(
         json!({"key": "belt_tension", "label": "벨트 장력", "kind": "number", "min": 1, "max": 2}),
     );
+    let etag = format!("\"{plan_id}-1\"");
     let res = app
-        .request(
-            Method::PATCH,
-            &format!("/api/v1/plans/{plan_id}"),
-            Some(&manager),
-        )
-        .header("if-match", format!("\"{plan_id}-1\""))
-        .json(&json!({"items": items}))
-        .send()
-        .await
-        .unwrap();
+        .update_plan(&manager, plan_id, Some(&etag), &json!({"items": items}))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let body = json!({"values": {"oil_pressure": 11, "guard_closed": true}});
-    let r: Value = put(&app, &inspector, ids[0], None, &body)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let r = json_body(app.submit_result(&inspector, ids[0], None, &body).await).await;
     assert_eq!(r["plan_version"], 1);
     assert_eq!(r["passed"], true);
     // A regenerated schedule uses version 2 and needs the new item.
-    let page: Value = app
-        .get(
-            &format!("/api/v1/schedules?plan_id={plan_id}&status=open&limit=1"),
-            Some(&inspector),
+    let page = json_body(
+        app.list_schedules(
+            &inspector,
+            &format!("plan_id={plan_id}&status=open&limit=1"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await,
+    )
+    .await;
     let next = page["items"][0]["id"].as_i64().unwrap();
     assert_eq!(page["items"][0]["plan_version"], 2);
     let problem = assert_problem(
-        put(&app, &inspector, next, None, &body).await,
+        app.submit_result(&inspector, next, None, &body).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -276,33 +272,39 @@ async fn results_keep_the_plan_version_they_were_recorded_against() {
 #[tokio::test]
 async fn stats_are_aggregated_in_sql() {
     let app = spawn_app().await;
-    let (site, plan_id, manager, inspector, ids) = setup(&app).await;
+    let Inspection {
+        site,
+        plan_id,
+        manager,
+        inspector,
+        schedules: ids,
+    } = setup(&app).await;
     for (id, p) in [(ids[0], 12.0), (ids[1], 16.0), (ids[2], 14.0)] {
-        let res = put(
-            &app,
-            &inspector,
-            id,
-            None,
-            &json!({"values": {"oil_pressure": p, "guard_closed": true}}),
-        )
-        .await;
+        let res = app
+            .submit_result(
+                &inspector,
+                id,
+                None,
+                &json!({"values": {"oil_pressure": p, "guard_closed": true}}),
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::CREATED);
     }
     let res = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/v1/schedules/{}", ids[3]),
-            Some(&manager),
-            &json!({"status": "cancelled"}),
-        )
+        .update_schedule(&manager, ids[3], &json!({"status": "cancelled"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     // Everything due in the next 40 days.
     let from = Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
     let to = (Utc::now() + Duration::days(40)).format("%Y-%m-%dT%H:%M:%SZ");
-    let path = format!("/api/v1/stats/summary?site_id={site}&from={from}&to={to}");
-    let (statements, res) = app.count_statements(app.get(&path, Some(&manager))).await;
-    let s: Value = res.json().await.unwrap();
+    let query = format!("site_id={site}&from={from}&to={to}");
+    let Counted {
+        statements,
+        response,
+    } = app
+        .count_statements(app.stats_summary(&manager, &query))
+        .await;
+    let s = json_body(response).await;
     assert_eq!(s["by_status"]["completed"], 3);
     assert_eq!(s["by_status"]["cancelled"], 1);
     assert_eq!(s["total"], 30);
@@ -319,10 +321,7 @@ async fn stats_are_aggregated_in_sql() {
     // Another site's stats do not exist for this manager.
     let other = app.seed_site("B", "Asia/Seoul").await;
     let res = app
-        .get(
-            &format!("/api/v1/stats/summary?site_id={other}"),
-            Some(&manager),
-        )
+        .stats_summary(&manager, &format!("site_id={other}"))
         .await;
     assert_problem(res, StatusCode::NOT_FOUND).await;
 }

@@ -201,9 +201,9 @@ async fn call(
             .await
         }
         (r, _) if r.starts_with("/api/v1/sites/{id}") => site,
-        (r, _) if r.starts_with("/api/v1/plans/{id}") => app.seed_plan(site).await.0,
+        (r, _) if r.starts_with("/api/v1/plans/{id}") => app.seed_plan(site).await.plan_id,
         ("/api/v1/schedules/{id}/result", Method::GET) => {
-            let id = app.seed_plan(site).await.1;
+            let id = app.seed_plan(site).await.schedule_id;
             let body = serde_json::from_value(
                 json!({"values": {"oil_pressure": 12, "guard_closed": true}}),
             )
@@ -214,7 +214,7 @@ async fn call(
                 .unwrap();
             id
         }
-        (r, _) if r.starts_with("/api/v1/schedules/{id}") => app.seed_plan(site).await.1,
+        (r, _) if r.starts_with("/api/v1/schedules/{id}") => app.seed_plan(site).await.schedule_id,
         (r, _) if r.starts_with("/api/v1/equipment/{id}") => {
             app.seed_equipment(
                 site,
@@ -274,7 +274,7 @@ async fn role_matrix_covers_every_route() {
     let mut tokens = Vec::new();
     for caller in CALLERS {
         tokens.push(match caller {
-            Caller::As(role) => Some(app.member_with_token(role, site).await.1),
+            Caller::As(role) => Some(app.member(role, site).await.token),
             Caller::Anonymous => None,
         });
     }
@@ -323,11 +323,6 @@ async fn spawn_app_is_isolated() {
     let b = spawn_app().await;
     a.seed_user("only-in-a@factory.example", Role::Viewer).await;
     let admin_b = b.admin_token().await;
-    let page: Value = b
-        .get("/api/v1/users", Some(&admin_b))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = b.list_users(&admin_b, "").await.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }

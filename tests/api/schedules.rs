@@ -3,18 +3,18 @@ use gemba::domain::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, daily_plan, local_tomorrow, spawn_app};
+use crate::helpers::{Actor, Counted, assert_problem, daily_plan, local_tomorrow, spawn_app};
 
 #[tokio::test]
 async fn list_embeds_plan_and_equipment_with_stable_keyset_pages() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
-    let (_, manager) = app.member_with_token(Role::Manager, site).await;
+    let manager = app.member(Role::Manager, site).await.token;
     let start = local_tomorrow("Asia/Seoul");
     for i in 0..4 {
         let eq = app.seed_equipment(site, &format!("EQ-{i}"), "A").await;
         // Two plans share a due time, so pages must break ties by id.
-        app.create_plan(
+        app.created_plan(
             &manager,
             &daily_plan(eq, &start, if i < 2 { "09:00" } else { "10:00" }),
         )
@@ -55,15 +55,13 @@ async fn list_embeds_plan_and_equipment_with_stable_keyset_pages() {
     assert_eq!(total, 4 * 30, "4 plans x 30 days");
     // Without include, nothing is embedded.
     let page: Value = app
-        .get("/api/v1/schedules?limit=1", Some(&manager))
+        .list_schedules(&manager, "limit=1")
         .await
         .json()
         .await
         .unwrap();
     assert!(page["items"][0].get("plan").is_none());
-    let res = app
-        .get("/api/v1/schedules?include=everything", Some(&manager))
-        .await;
+    let res = app.list_schedules(&manager, "include=everything").await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
 }
 
@@ -71,17 +69,20 @@ async fn list_embeds_plan_and_equipment_with_stable_keyset_pages() {
 async fn schedule_list_statements_do_not_grow_with_page_size_or_include() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
-    let (_, manager) = app.member_with_token(Role::Manager, site).await;
+    let manager = app.member(Role::Manager, site).await.token;
     let start = local_tomorrow("Asia/Seoul");
     for i in 0..5 {
         let eq = app.seed_equipment(site, &format!("EQ-{i}"), "A").await;
-        app.create_plan(&manager, &daily_plan(eq, &start, "09:00"))
+        app.created_plan(&manager, &daily_plan(eq, &start, "09:00"))
             .await;
     }
     let mut counts = Vec::new();
     for n in [1, 100] {
         let path = format!("/api/v1/schedules?site_id={site}&include=plan,equipment&limit={n}");
-        let (count, res) = app.count_statements(app.get(&path, Some(&manager))).await;
+        let Counted {
+            statements: count,
+            response: res,
+        } = app.count_statements(app.get(&path, Some(&manager))).await;
         let page: Value = res.json().await.unwrap();
         assert_eq!(page["items"].as_array().unwrap().len(), n);
         counts.push(count);
@@ -95,19 +96,19 @@ async fn schedule_list_statements_do_not_grow_with_page_size_or_include() {
 async fn start_cancel_and_missed() {
     let app = spawn_app().await;
     let site = app.seed_site("A", "Asia/Seoul").await;
-    let (_, manager) = app.member_with_token(Role::Manager, site).await;
-    let (inspector_id, inspector) = app.member_with_token(Role::Inspector, site).await;
-    let (_, viewer) = app.member_with_token(Role::Viewer, site).await;
+    let manager = app.member(Role::Manager, site).await.token;
+    let Actor {
+        id: inspector_id,
+        token: inspector,
+    } = app.member(Role::Inspector, site).await;
+    let viewer = app.member(Role::Viewer, site).await.token;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
     let start = local_tomorrow("Asia/Seoul");
     let plan = app
-        .create_plan(&manager, &daily_plan(eq, &start, "09:00"))
+        .created_plan(&manager, &daily_plan(eq, &start, "09:00"))
         .await;
     let page: Value = app
-        .get(
-            &format!("/api/v1/schedules?plan_id={}&limit=3", plan["id"]),
-            Some(&inspector),
-        )
+        .list_schedules(&inspector, &format!("plan_id={}&limit=3", plan["id"]))
         .await
         .json()
         .await
@@ -213,14 +214,14 @@ async fn start_cancel_and_missed() {
         .unwrap();
     assert!(missed >= 1, "{missed}");
     let s: Value = app
-        .get(&format!("/api/v1/schedules/{}", ids[2]), Some(&inspector))
+        .get_schedule(&inspector, ids[2])
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(s["status"], "missed");
     let s: Value = app
-        .get(&format!("/api/v1/schedules/{}", ids[0]), Some(&inspector))
+        .get_schedule(&inspector, ids[0])
         .await
         .json()
         .await
@@ -237,13 +238,13 @@ async fn the_scheduler_is_idempotent_across_instances() {
     let site = app.seed_site("A", "Europe/Berlin").await;
     let eq = app.seed_equipment(site, "PRESS-01", "A").await;
     let admin = app.admin_token().await;
-    app.create_plan(
+    app.created_plan(
         &admin,
         &daily_plan(eq, &Utc::now().date_naive().to_string(), "23:00"),
     )
     .await;
     let before: Value = app
-        .get("/api/v1/schedules?limit=100", Some(&admin))
+        .list_schedules(&admin, "limit=100")
         .await
         .json()
         .await
@@ -257,7 +258,7 @@ async fn the_scheduler_is_idempotent_across_instances() {
     );
     assert_eq!(a.unwrap().0 + b.unwrap().0, 0);
     let after: Value = app
-        .get("/api/v1/schedules?limit=100", Some(&admin))
+        .list_schedules(&admin, "limit=100")
         .await
         .json()
         .await

@@ -6,7 +6,7 @@ use gemba::domain::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{SeededPlan, spawn_app};
 
 #[tokio::test]
 async fn other_sites_objects_are_404_for_every_resource_and_verb() {
@@ -18,8 +18,11 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
     let floor_user = app.seed_user("floor@factory.example", Role::Viewer).await;
     app.seed_member(other, floor_user).await;
     app.seed_member(own, floor_user).await;
-    let (_, _own_sch) = app.seed_plan(own).await;
-    let (other_plan, other_sch) = app.seed_plan(other).await;
+    app.seed_plan(own).await;
+    let SeededPlan {
+        plan_id: other_plan,
+        schedule_id: other_sch,
+    } = app.seed_plan(other).await;
     const MISSING: i64 = 987_654;
 
     // (method, path with {site} / {eq}, body)
@@ -82,7 +85,7 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
     ];
     let mut failures = Vec::new();
     for role in [Role::Manager, Role::Inspector, Role::Viewer] {
-        let (_, token) = app.member_with_token(role, own).await;
+        let token = app.member(role, own).await.token;
         for (method, template, body) in &verbs {
             let call = |site: i64, eq: i64, plan: i64, sch: i64| {
                 let path = template
@@ -124,38 +127,48 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
                 ));
             }
         }
-        // Lists never show the other site.
+        // Lists show the own site's objects and never the other site's.
         for path in [
-            "/api/v1/sites".to_owned(),
-            "/api/v1/equipment".to_owned(),
-            format!("/api/v1/equipment?site_id={other}"),
-            "/api/v1/plans".to_owned(),
-            format!("/api/v1/plans?site_id={other}"),
-            "/api/v1/schedules?limit=100".to_owned(),
-            format!("/api/v1/schedules?site_id={other}"),
+            "/api/v1/sites",
+            "/api/v1/equipment",
+            "/api/v1/plans",
+            "/api/v1/schedules?limit=100",
         ] {
-            let path = path.as_str();
             let page: Value = app.get(path, Some(&token)).await.json().await.unwrap();
-            for item in page["items"].as_array().unwrap() {
+            let items = page["items"].as_array().unwrap();
+            if items.is_empty() {
+                failures.push(format!("{role:?} GET {path}: nothing listed"));
+            }
+            for item in items {
                 let site = item.get("site_id").unwrap_or(&item["id"]).as_i64().unwrap();
                 if site != own {
                     failures.push(format!("{role:?} GET {path} shows site {site}"));
                 }
             }
         }
+        // Asking for the other site by id lists nothing.
+        for path in [
+            format!("/api/v1/equipment?site_id={other}"),
+            format!("/api/v1/plans?site_id={other}"),
+            format!("/api/v1/schedules?site_id={other}"),
+        ] {
+            let res = app.get(&path, Some(&token)).await;
+            let status = res.status();
+            let page: Value = res.json().await.unwrap();
+            let listed = page["items"].as_array().map_or(0, Vec::len);
+            if !(status == StatusCode::OK && listed == 0 || status == StatusCode::NOT_FOUND) {
+                failures.push(format!("{role:?} GET {path}: {status} with {listed} items"));
+            }
+        }
     }
     // Own-site objects do work for a manager (the matrix is not vacuous).
-    let (_, manager) = app.member_with_token(Role::Manager, own).await;
+    let manager = app.member(Role::Manager, own).await.token;
     assert_eq!(
-        app.get(&format!("/api/v1/equipment/{own_eq}"), Some(&manager))
-            .await
-            .status(),
+        app.get_equipment(&manager, own_eq).await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        app.get(&format!("/api/v1/sites/{own}/members"), Some(&manager))
-            .await
-            .status(),
+        app.list_site_members(&manager, own).await.status(),
         StatusCode::OK
     );
     let audit: Value = app
@@ -175,7 +188,7 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
     // And the other site's objects are untouched.
     let admin = app.admin_token().await;
     let e: Value = app
-        .get(&format!("/api/v1/equipment/{other_eq}"), Some(&admin))
+        .get_equipment(&admin, other_eq)
         .await
         .json()
         .await

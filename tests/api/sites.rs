@@ -2,12 +2,12 @@ use gemba::domain::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, field_codes, spawn_app};
+use crate::helpers::{Actor, assert_problem, field_codes, spawn_app};
 
 #[tokio::test]
 async fn countries_are_shipped_with_korean_names() {
     let app = spawn_app().await;
-    let (_, token) = app.user_with_token(Role::Viewer).await;
+    let token = app.actor(Role::Viewer).await.token;
     let all: Value = app
         .get("/api/v1/countries", Some(&token))
         .await
@@ -35,7 +35,7 @@ async fn sites_are_created_checked_and_unique() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let body = json!({"code": "kr-asan", "name": "아산 공장", "country_code": "KR", "timezone": "Asia/Seoul"});
-    let res = app.post_json("/api/v1/sites", Some(&admin), &body).await;
+    let res = app.create_site(&admin, &body).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let site: Value = res.json().await.unwrap();
@@ -44,14 +44,10 @@ async fn sites_are_created_checked_and_unique() {
         (Some("KR-ASAN"), Some("KR"))
     );
     assert_eq!(location, format!("/api/v1/sites/{}", site["id"]));
-    assert_problem(
-        app.post_json("/api/v1/sites", Some(&admin), &body).await,
-        StatusCode::CONFLICT,
-    )
-    .await;
+    assert_problem(app.create_site(&admin, &body).await, StatusCode::CONFLICT).await;
     let bad = json!({"code": "a b", "name": " ", "country_code": "XX", "timezone": "Asia/Nowhere"});
     let problem = assert_problem(
-        app.post_json("/api/v1/sites", Some(&admin), &bad).await,
+        app.create_site(&admin, &bad).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
@@ -64,13 +60,9 @@ async fn sites_are_created_checked_and_unique() {
             ("timezone".to_owned(), "unknown_timezone".to_owned()),
         ]
     );
+    let id = site["id"].as_i64().unwrap();
     let res = app
-        .send_json(
-            Method::PATCH,
-            &location,
-            Some(&admin),
-            &json!({"timezone": "Asia/Ho_Chi_Minh"}),
-        )
+        .update_site(&admin, id, &json!({"timezone": "Asia/Ho_Chi_Minh"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
@@ -85,24 +77,14 @@ async fn members_decide_what_a_user_sees() {
     let admin = app.admin_token().await;
     let a = app.seed_site("A", "Asia/Seoul").await;
     let b = app.seed_site("B", "America/Chicago").await;
-    let (manager_id, manager) = app.user_with_token(Role::Manager).await;
-    let res = app
-        .request(
-            Method::PUT,
-            &format!("/api/v1/sites/{a}/members/{manager_id}"),
-            Some(&admin),
-        )
-        .send()
-        .await
-        .unwrap();
+    let Actor {
+        id: manager_id,
+        token: manager,
+    } = app.actor(Role::Manager).await;
+    let res = app.add_site_member(&admin, a, manager_id).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     // The token was issued before; membership applies at once.
-    let page: Value = app
-        .get("/api/v1/sites", Some(&manager))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.list_sites(&manager, "").await.json().await.unwrap();
     let ids: Vec<i64> = page["items"]
         .as_array()
         .unwrap()
@@ -112,56 +94,24 @@ async fn members_decide_what_a_user_sees() {
     assert_eq!(ids, [a]);
     // Managers add floor staff to their own sites only.
     let inspector = app.seed_user("i@factory.example", Role::Inspector).await;
-    let res = app
-        .request(
-            Method::PUT,
-            &format!("/api/v1/sites/{a}/members/{inspector}"),
-            Some(&manager),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = app.add_site_member(&manager, a, inspector).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let res = app
-        .request(
-            Method::PUT,
-            &format!("/api/v1/sites/{b}/members/{inspector}"),
-            Some(&manager),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = app.add_site_member(&manager, b, inspector).await;
     assert_problem(res, StatusCode::NOT_FOUND).await;
     let other_manager = app.seed_user("m2@factory.example", Role::Manager).await;
-    let res = app
-        .request(
-            Method::PUT,
-            &format!("/api/v1/sites/{a}/members/{other_manager}"),
-            Some(&manager),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = app.add_site_member(&manager, a, other_manager).await;
     assert_problem(res, StatusCode::FORBIDDEN).await;
     let members: Value = app
-        .get(&format!("/api/v1/sites/{a}/members"), Some(&manager))
+        .list_site_members(&manager, a)
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(members.as_array().unwrap().len(), 2);
-    let res = app
-        .request(
-            Method::DELETE,
-            &format!("/api/v1/sites/{a}/members/{inspector}"),
-            Some(&manager),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = app.remove_site_member(&manager, a, inspector).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let members: Value = app
-        .get(&format!("/api/v1/sites/{a}/members"), Some(&manager))
+        .list_site_members(&manager, a)
         .await
         .json()
         .await
@@ -174,14 +124,10 @@ async fn equipment_codes_are_unique_per_site_and_lists_filter() {
     let app = spawn_app().await;
     let a = app.seed_site("A", "Asia/Seoul").await;
     let b = app.seed_site("B", "Asia/Seoul").await;
-    let (_, manager) = app.member_with_token(Role::Manager, a).await;
+    let manager = app.member(Role::Manager, a).await.token;
     let new = |site: i64, code: &str, line: &str| json!({"site_id": site, "code": code, "name": "프레스", "line": line, "kind": "press"});
     let res = app
-        .post_json(
-            "/api/v1/equipment",
-            Some(&manager),
-            &new(a, "press-01", "A라인"),
-        )
+        .create_equipment(&manager, &new(a, "press-01", "A라인"))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let item: Value = res.json().await.unwrap();
@@ -190,20 +136,12 @@ async fn equipment_codes_are_unique_per_site_and_lists_filter() {
         (Some("PRESS-01"), Some("active"))
     );
     let res = app
-        .post_json(
-            "/api/v1/equipment",
-            Some(&manager),
-            &new(a, "PRESS-01", "B라인"),
-        )
+        .create_equipment(&manager, &new(a, "PRESS-01", "B라인"))
         .await;
     assert_problem(res, StatusCode::CONFLICT).await;
     // Another site may reuse the code; this manager may not write there.
     let res = app
-        .post_json(
-            "/api/v1/equipment",
-            Some(&manager),
-            &new(b, "PRESS-01", "A라인"),
-        )
+        .create_equipment(&manager, &new(b, "PRESS-01", "A라인"))
         .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
@@ -214,12 +152,7 @@ async fn equipment_codes_are_unique_per_site_and_lists_filter() {
     app.seed_equipment(a, "WELD-01", "B라인").await;
     let retired = app.seed_equipment(a, "OLD-01", "B라인").await;
     let res = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/v1/equipment/{retired}"),
-            Some(&manager),
-            &json!({"status": "retired"}),
-        )
+        .update_equipment(&manager, retired, &json!({"status": "retired"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 
@@ -231,27 +164,18 @@ async fn equipment_codes_are_unique_per_site_and_lists_filter() {
             .map(|e| e["code"].as_str().unwrap().to_owned())
             .collect()
     };
-    let all = codes(
-        app.get("/api/v1/equipment", Some(&manager))
+    let all = codes(app.list_equipment(&manager, "").await.json().await.unwrap());
+    assert_eq!(all, ["PRESS-01", "WELD-01", "OLD-01"]);
+    let line_b = codes(
+        app.list_equipment(&manager, "line=B%EB%9D%BC%EC%9D%B8&status=active")
             .await
             .json()
             .await
             .unwrap(),
     );
-    assert_eq!(all, ["PRESS-01", "WELD-01", "OLD-01"]);
-    let line_b = codes(
-        app.get(
-            "/api/v1/equipment?line=B%EB%9D%BC%EC%9D%B8&status=active",
-            Some(&manager),
-        )
-        .await
-        .json()
-        .await
-        .unwrap(),
-    );
     assert_eq!(line_b, ["WELD-01"]);
     let other_site = codes(
-        app.get(&format!("/api/v1/equipment?site_id={b}"), Some(&manager))
+        app.list_equipment(&manager, &format!("site_id={b}"))
             .await
             .json()
             .await
@@ -266,33 +190,13 @@ async fn a_site_with_equipment_cannot_be_deleted() {
     let admin = app.admin_token().await;
     let a = app.seed_site("A", "Asia/Seoul").await;
     let e = app.seed_equipment(a, "PRESS-01", "A").await;
-    let res = app
-        .request(Method::DELETE, &format!("/api/v1/sites/{a}"), Some(&admin))
-        .send()
-        .await
-        .unwrap();
+    let res = app.delete_site(&admin, a).await;
     assert_problem(res, StatusCode::CONFLICT).await;
-    let res = app
-        .request(
-            Method::DELETE,
-            &format!("/api/v1/equipment/{e}"),
-            Some(&admin),
-        )
-        .send()
-        .await
-        .unwrap();
+    let res = app.delete_equipment(&admin, e).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let res = app
-        .request(Method::DELETE, &format!("/api/v1/sites/{a}"), Some(&admin))
-        .send()
-        .await
-        .unwrap();
+    let res = app.delete_site(&admin, a).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert_problem(
-        app.get(&format!("/api/v1/sites/{a}"), Some(&admin)).await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    assert_problem(app.get_site(&admin, a).await, StatusCode::NOT_FOUND).await;
 }
 
 #[tokio::test]
@@ -300,7 +204,10 @@ async fn every_change_is_audited_in_its_transaction() {
     let app = spawn_app().await;
     let a = app.seed_site("A", "Asia/Seoul").await;
     let b = app.seed_site("B", "Asia/Seoul").await;
-    let (manager_id, manager) = app.member_with_token(Role::Manager, a).await;
+    let Actor {
+        id: manager_id,
+        token: manager,
+    } = app.member(Role::Manager, a).await;
     let e = app.seed_equipment(a, "PRESS-01", "A").await;
     app.seed_equipment(b, "PRESS-01", "A").await;
     let res = app
@@ -316,10 +223,7 @@ async fn every_change_is_audited_in_its_transaction() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let page: Value = app
-        .get(
-            &format!("/api/v1/audit-events?entity=equipment&entity_id={e}"),
-            Some(&manager),
-        )
+        .list_audit_events(&manager, &format!("entity=equipment&entity_id={e}"))
         .await
         .json()
         .await
@@ -335,7 +239,7 @@ async fn every_change_is_audited_in_its_transaction() {
     assert_eq!(events[1]["action"], "create");
     // Managers see only their sites' events; site B's equipment is not among them.
     let page: Value = app
-        .get("/api/v1/audit-events?entity=equipment", Some(&manager))
+        .list_audit_events(&manager, "entity=equipment")
         .await
         .json()
         .await
@@ -349,7 +253,7 @@ async fn every_change_is_audited_in_its_transaction() {
     );
     let admin = app.admin_token().await;
     let page: Value = app
-        .get("/api/v1/audit-events?entity=equipment", Some(&admin))
+        .list_audit_events(&admin, "entity=equipment")
         .await
         .json()
         .await
@@ -357,19 +261,11 @@ async fn every_change_is_audited_in_its_transaction() {
     assert_eq!(page["items"].as_array().unwrap().len(), 3);
     // A rejected change writes nothing, audit included.
     let res = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/v1/equipment/{e}"),
-            Some(&manager),
-            &json!({"code": "bad code"}),
-        )
+        .update_equipment(&manager, e, &json!({"code": "bad code"}))
         .await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     let page: Value = app
-        .get(
-            &format!("/api/v1/audit-events?entity=equipment&entity_id={e}"),
-            Some(&admin),
-        )
+        .list_audit_events(&admin, &format!("entity=equipment&entity_id={e}"))
         .await
         .json()
         .await

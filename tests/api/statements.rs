@@ -5,7 +5,7 @@ use gemba::domain::user::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Counted, spawn_app};
 
 #[tokio::test]
 async fn list_endpoints_run_the_same_statements_for_1_and_100_items() {
@@ -25,28 +25,42 @@ async fn list_endpoints_run_the_same_statements_for_1_and_100_items() {
             .await;
         app.seed_member(site, id).await;
     }
-    let (_, token) = app.member_with_token(Role::Manager, site).await;
-    for path in [
-        "/api/v1/users?limit={n}",
-        "/api/v1/sites?limit={n}",
-        "/api/v1/equipment?limit={n}",
-        "/api/v1/equipment?line=A&status=active&limit={n}",
-        "/api/v1/audit-events?limit={n}",
-        "/api/v1/sites/{site}/members",
+    let manager = app.member(Role::Manager, site).await;
+    // The manager's sites: more than a page of 100.
+    for i in 0..104 {
+        let other = app.seed_site(&format!("S{i:03}"), "Asia/Seoul").await;
+        app.seed_member(other, manager.id).await;
+    }
+    // (path, items on a page of 100; a page of 1 has one)
+    for (path, full_page) in [
+        ("/api/v1/users?limit={n}", 100),
+        ("/api/v1/sites?limit={n}", 100),
+        ("/api/v1/equipment?limit={n}", 100),
+        ("/api/v1/equipment?line=A&status=active&limit={n}", 55),
+        ("/api/v1/audit-events?limit={n}", 100),
+        ("/api/v1/sites/{site}/members", 106),
     ] {
         let mut counts = Vec::new();
         for n in [1, 100] {
             let p = path
                 .replace("{n}", &n.to_string())
                 .replace("{site}", &site.to_string());
-            let (count, res) = app.count_statements(app.get(&p, Some(&token))).await;
-            assert_eq!(res.status(), StatusCode::OK, "{p}");
-            let body: Value = res.json().await.unwrap();
+            let Counted {
+                statements,
+                response,
+            } = app
+                .count_statements(app.get(&p, Some(&manager.token)))
+                .await;
+            assert_eq!(response.status(), StatusCode::OK, "{p}");
+            let body: Value = response.json().await.unwrap();
             let items = body.get("items").unwrap_or(&body).as_array().unwrap().len();
-            if path.contains("{n}") && !path.contains("sites?") {
-                assert!(items == n || n == 100 && items >= 50, "{p}: {items} items");
-            }
-            counts.push(count);
+            let expected = if n == 1 && path.contains("{n}") {
+                1
+            } else {
+                full_page
+            };
+            assert_eq!(items, expected, "{p}");
+            counts.push(statements);
         }
         println!("statements: {path}: {counts:?}");
         assert_eq!(counts[0], counts[1], "{path}: {counts:?}");

@@ -2,7 +2,9 @@ use gemba::domain::user::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, assert_problem, field_codes, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Actor, PASSWORD, Tokens, assert_problem, field_codes, json_body, spawn_app, spawn_app_with,
+};
 
 fn new_user(email: &str, role: &str) -> Value {
     json!({"email": email, "name": "박지훈", "role": role, "password": "공장 점검 비밀번호"})
@@ -13,11 +15,7 @@ async fn create_user_returns_201_location_and_no_password() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let res = app
-        .post_json(
-            "/api/v1/users",
-            Some(&admin),
-            &new_user("Park@Factory.Example", "inspector"),
-        )
+        .create_user(&admin, &new_user("Park@Factory.Example", "inspector"))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
@@ -46,19 +44,11 @@ async fn duplicate_email_is_409_whatever_the_case() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let res = app
-        .post_json(
-            "/api/v1/users",
-            Some(&admin),
-            &new_user("park@factory.example", "viewer"),
-        )
+        .create_user(&admin, &new_user("park@factory.example", "viewer"))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let res = app
-        .post_json(
-            "/api/v1/users",
-            Some(&admin),
-            &new_user("PARK@factory.example", "viewer"),
-        )
+        .create_user(&admin, &new_user("PARK@factory.example", "viewer"))
         .await;
     let body = assert_problem(res, StatusCode::CONFLICT).await;
     assert!(body["detail"].as_str().unwrap().contains("e-mail"));
@@ -70,7 +60,7 @@ async fn every_invalid_field_is_reported_at_once() {
     let admin = app.admin_token().await;
     let body =
         json!({"email": "not-an-email", "name": "  ", "role": "viewer", "password": "short"});
-    let res = app.post_json("/api/v1/users", Some(&admin), &body).await;
+    let res = app.create_user(&admin, &body).await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
         field_codes(&body),
@@ -113,7 +103,7 @@ async fn every_invalid_field_is_reported_at_once() {
         ),
     ];
     for (body, field, code) in cases {
-        let res = app.post_json("/api/v1/users", Some(&admin), &body).await;
+        let res = app.create_user(&admin, &body).await;
         let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(
             field_codes(&problem),
@@ -122,7 +112,7 @@ async fn every_invalid_field_is_reported_at_once() {
         );
     }
     // Nothing was written by any of them.
-    let res = app.get("/api/v1/users", Some(&admin)).await;
+    let res = app.list_users(&admin, "").await;
     let page: Value = res.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }
@@ -136,11 +126,7 @@ async fn email_domain_policy_from_config() {
     .await;
     let admin = app.admin_token().await;
     let res = app
-        .post_json(
-            "/api/v1/users",
-            Some(&admin),
-            &new_user("a@gmail.com", "viewer"),
-        )
+        .create_user(&admin, &new_user("a@gmail.com", "viewer"))
         .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
@@ -148,11 +134,7 @@ async fn email_domain_policy_from_config() {
         [("email".to_owned(), "domain_not_allowed".to_owned())]
     );
     let res = app
-        .post_json(
-            "/api/v1/users",
-            Some(&admin),
-            &new_user("b@contractor.factory.example", "viewer"),
-        )
+        .create_user(&admin, &new_user("b@contractor.factory.example", "viewer"))
         .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
@@ -166,11 +148,7 @@ async fn email_domain_policy_from_config() {
             .contains("contractor.factory.example")
     );
     let res = app
-        .post_json(
-            "/api/v1/users",
-            Some(&admin),
-            &new_user("c@kr.factory.example", "viewer"),
-        )
+        .create_user(&admin, &new_user("c@kr.factory.example", "viewer"))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
 }
@@ -178,20 +156,15 @@ async fn email_domain_policy_from_config() {
 #[tokio::test]
 async fn managers_create_only_floor_roles() {
     let app = spawn_app().await;
-    let (_, manager) = app.user_with_token(Role::Manager).await;
+    let manager = app.actor(Role::Manager).await.token;
     let res = app
-        .post_json(
-            "/api/v1/users",
-            Some(&manager),
-            &new_user("i@factory.example", "inspector"),
-        )
+        .create_user(&manager, &new_user("i@factory.example", "inspector"))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     for role in ["admin", "manager"] {
         let res = app
-            .post_json(
-                "/api/v1/users",
-                Some(&manager),
+            .create_user(
+                &manager,
                 &new_user(&format!("{role}@factory.example"), role),
             )
             .await;
@@ -228,15 +201,15 @@ async fn list_pages_and_filters() {
             .collect::<Vec<_>>()
     );
     let page: Value = app
-        .get("/api/v1/users?active=false", Some(&admin))
+        .list_users(&admin, "active=false")
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 0);
-    let res = app.get("/api/v1/users?limit=0", Some(&admin)).await;
+    let res = app.list_users(&admin, "limit=0").await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let res = app.get("/api/v1/users?cursor=!!", Some(&admin)).await;
+    let res = app.list_users(&admin, "cursor=!!").await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
 }
 
@@ -290,48 +263,46 @@ async fn patch_and_delete_users() {
 }
 
 #[tokio::test]
-async fn the_last_admin_cannot_be_removed() {
+async fn nobody_removes_or_demotes_themself_so_an_admin_remains() {
     let app = spawn_app().await;
-    let (id, admin) = app.user_with_token(Role::Admin).await;
-    let res = app
-        .request(Method::DELETE, &format!("/api/v1/users/{id}"), Some(&admin))
-        .send()
-        .await
-        .unwrap();
+    let Actor { id, token: admin } = app.actor(Role::Admin).await;
+    let res = app.delete_user(&admin, id).await;
     assert_problem(res, StatusCode::CONFLICT).await;
     let res = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/v1/users/{id}"),
-            Some(&admin),
-            &json!({"role": "viewer"}),
-        )
+        .update_user(&admin, id, &json!({"role": "viewer"}))
         .await;
     assert_problem(res, StatusCode::CONFLICT).await;
+    let me = json_body(app.get_me(&admin).await).await;
+    assert_eq!(
+        (me["role"].as_str(), me["is_active"].as_bool()),
+        (Some("admin"), Some(true))
+    );
+    // Renaming oneself is fine; another admin may demote and deactivate.
+    let res = app
+        .update_user(&admin, id, &json!({"name": "관리자"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let other = app.actor(Role::Admin).await.token;
+    let res = app
+        .update_user(&other, id, &json!({"role": "manager"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.delete_user(&other, id).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
 async fn managers_cannot_touch_admins() {
     let app = spawn_app().await;
     let admin_id = app.seed_user("root@factory.example", Role::Admin).await;
-    let (_, manager) = app.user_with_token(Role::Manager).await;
+    let manager = app.actor(Role::Manager).await.token;
     let res = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/v1/users/{admin_id}"),
-            Some(&manager),
-            &json!({"name": "x"}),
-        )
+        .update_user(&manager, admin_id, &json!({"name": "x"}))
         .await;
     assert_problem(res, StatusCode::FORBIDDEN).await;
     let inspector = app.seed_user("i@factory.example", Role::Inspector).await;
     let res = app
-        .send_json(
-            Method::PATCH,
-            &format!("/api/v1/users/{inspector}"),
-            Some(&manager),
-            &json!({"role": "admin"}),
-        )
+        .update_user(&manager, inspector, &json!({"role": "admin"}))
         .await;
     assert_problem(res, StatusCode::FORBIDDEN).await;
 }
@@ -340,26 +311,15 @@ async fn managers_cannot_touch_admins() {
 async fn me_and_password_change() {
     let app = spawn_app().await;
     app.seed_user("kim@factory.example", Role::Inspector).await;
-    let (token, refresh) = app.tokens("kim@factory.example").await;
-    let res = app
-        .send_json(
-            Method::PATCH,
-            "/api/v1/users/me",
-            Some(&token),
-            &json!({"name": "김 반장"}),
-        )
-        .await;
+    let Tokens {
+        access: token,
+        refresh,
+    } = app.tokens("kim@factory.example").await;
+    let res = app.update_me(&token, &json!({"name": "김 반장"})).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["name"], "김 반장");
     // Users cannot raise their own role through /me.
-    let res = app
-        .send_json(
-            Method::PATCH,
-            "/api/v1/users/me",
-            Some(&token),
-            &json!({"role": "admin"}),
-        )
-        .await;
+    let res = app.update_me(&token, &json!({"role": "admin"})).await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
         field_codes(&body),
@@ -369,12 +329,7 @@ async fn me_and_password_change() {
     let change =
         |current: &str, new: &str| json!({"current_password": current, "new_password": new});
     let res = app
-        .send_json(
-            Method::PUT,
-            "/api/v1/users/me/password",
-            Some(&token),
-            &change("wrong one!", "a brand new secret"),
-        )
+        .change_password(&token, &change("wrong one!", "a brand new secret"))
         .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
@@ -382,12 +337,7 @@ async fn me_and_password_change() {
         [("current_password".to_owned(), "incorrect".to_owned())]
     );
     let res = app
-        .send_json(
-            Method::PUT,
-            "/api/v1/users/me/password",
-            Some(&token),
-            &change(PASSWORD, "short"),
-        )
+        .change_password(&token, &change(PASSWORD, "short"))
         .await;
     let body = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
@@ -395,12 +345,7 @@ async fn me_and_password_change() {
         [("new_password".to_owned(), "too_short".to_owned())]
     );
     let res = app
-        .send_json(
-            Method::PUT,
-            "/api/v1/users/me/password",
-            Some(&token),
-            &change(PASSWORD, "a brand new secret"),
-        )
+        .change_password(&token, &change(PASSWORD, "a brand new secret"))
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(
@@ -414,12 +359,6 @@ async fn me_and_password_change() {
         StatusCode::OK
     );
     // Other sessions ended.
-    let res = app
-        .post_json(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": refresh}),
-        )
-        .await;
+    let res = app.refresh(&refresh).await;
     assert_problem(res, StatusCode::UNAUTHORIZED).await;
 }

@@ -1,5 +1,5 @@
 use gemba::domain::user::Role;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -218,48 +218,51 @@ async fn patch_and_delete_users() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let id = app.seed_user("kim@factory.example", Role::Inspector).await;
-    let path = format!("/api/v1/users/{id}");
     let res = app
-        .send_json(
-            Method::PATCH,
-            &path,
-            Some(&admin),
-            &json!({"name": "김민준", "role": "manager"}),
-        )
+        .update_user(&admin, id, &json!({"name": "김민준", "role": "manager"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let user: Value = res.json().await.unwrap();
+    let user = json_body(res).await;
     assert_eq!(user["name"], "김민준");
     assert_eq!(user["role"], "manager");
     // Email uniqueness holds on update too.
     app.seed_user("lee@factory.example", Role::Viewer).await;
     let res = app
-        .send_json(
-            Method::PATCH,
-            &path,
-            Some(&admin),
-            &json!({"email": "LEE@factory.example"}),
-        )
+        .update_user(&admin, id, &json!({"email": "LEE@factory.example"}))
         .await;
     assert_problem(res, StatusCode::CONFLICT).await;
     let res = app
-        .send_json(
-            Method::PATCH,
-            "/api/v1/users/999999",
-            Some(&admin),
-            &json!({"name": "x"}),
-        )
+        .update_user(&admin, 999_999, &json!({"name": "x"}))
         .await;
     assert_problem(res, StatusCode::NOT_FOUND).await;
-    // Delete deactivates; the user stays readable.
-    let res = app
-        .request(Method::DELETE, &path, Some(&admin))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let user: Value = app.get(&path, Some(&admin)).await.json().await.unwrap();
+
+    // Delete deactivates: the user stays readable and listed as inactive,
+    // cannot log in, and a PATCH brings them back.
+    assert_eq!(
+        app.delete_user(&admin, id).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let user = json_body(app.get_user(&admin, id).await).await;
     assert_eq!(user["is_active"], false);
+    let inactive = json_body(app.get("/api/v1/users?active=false", Some(&admin)).await).await;
+    assert!(
+        inactive["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == id),
+        "{inactive}"
+    );
+    let res = app.login("kim@factory.example", PASSWORD).await;
+    assert_problem(res, StatusCode::UNAUTHORIZED).await;
+    let res = app
+        .update_user(&admin, id, &json!({"is_active": true}))
+        .await;
+    assert_eq!(json_body(res).await["is_active"], true);
+    assert_eq!(
+        app.login("kim@factory.example", PASSWORD).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -91,6 +91,53 @@ pub struct SettingsOverrides {
     /// Threads hashing passwords (each needs 19 MiB while hashing); more work waits.
     #[arg(long, env = "GEMBA_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
+    /// Where files go: `file:///abs/dir` (default `{data dir}/objects`),
+    /// `s3://bucket[/prefix]`, or `memory://` (tests).
+    #[arg(long, env = "GEMBA_STORAGE_URL")]
+    pub storage_url: Option<String>,
+    /// S3 endpoint for S3-compatible services, e.g. `http://127.0.0.1:3900` (Garage, MinIO).
+    #[arg(long, env = "GEMBA_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (`garage` for Garage).
+    #[arg(long, env = "GEMBA_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// S3 access key id (default: the AWS environment / instance credentials).
+    #[arg(long, env = "GEMBA_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    #[arg(long, env = "GEMBA_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<Secret>,
+    /// Path-style requests (`endpoint/bucket/key`); true by default when an endpoint is set.
+    #[arg(long, env = "GEMBA_S3_PATH_STYLE")]
+    pub s3_path_style: Option<bool>,
+    /// Answer downloads with a 307 to a presigned S3 URL instead of streaming them.
+    #[arg(long, env = "GEMBA_S3_PRESIGNED_DOWNLOADS")]
+    pub s3_presigned_downloads: Option<bool>,
+    /// Seconds a presigned download URL stays valid.
+    #[arg(long, env = "GEMBA_S3_PRESIGN_EXPIRY_SECS")]
+    pub s3_presign_expiry_secs: Option<u64>,
+    /// Largest accepted attachment upload in bytes (413 above it).
+    #[arg(long, env = "GEMBA_UPLOAD_LIMIT_BYTES")]
+    pub upload_limit_bytes: Option<usize>,
+    /// Content types accepted for attachments (checked against the file's bytes).
+    #[arg(long, env = "GEMBA_ATTACHMENT_TYPES", value_delimiter = ',')]
+    pub attachment_types: Option<Vec<String>>,
+    /// Background job workers in this process (0: this instance runs no jobs).
+    #[arg(long, env = "GEMBA_JOB_WORKERS")]
+    pub job_workers: Option<usize>,
+    /// Seconds a claimed job stays with its worker without a heartbeat; after
+    /// that (a crash) another worker takes it over.
+    #[arg(long, env = "GEMBA_JOB_LEASE_SECS")]
+    pub job_lease_secs: Option<u64>,
+    /// Attempts a failing job gets before it is marked failed.
+    #[arg(long, env = "GEMBA_JOB_MAX_ATTEMPTS")]
+    pub job_max_attempts: Option<u32>,
+    /// Milliseconds an idle worker waits before looking for work again.
+    #[arg(long, env = "GEMBA_JOB_POLL_MS")]
+    pub job_poll_ms: Option<u64>,
+    /// Days a finished report and its file are kept.
+    #[arg(long, env = "GEMBA_REPORT_RETENTION_DAYS")]
+    pub report_retention_days: Option<u32>,
 }
 
 /// The resolved configuration of one gemba process.
@@ -121,6 +168,43 @@ pub struct Settings {
     pub schedule_horizon_days: u32,
     /// `None`: the in-process scheduler is off.
     pub scheduler_interval: Option<Duration>,
+    pub storage: StorageSettings,
+    pub upload_limit_bytes: usize,
+    pub attachment_types: Vec<String>,
+    pub jobs: JobSettings,
+}
+
+/// Where files are kept.
+#[derive(Debug, Clone)]
+pub enum StorageSettings {
+    Local(PathBuf),
+    Memory,
+    S3(S3Settings),
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// Key prefix inside the bucket (may be empty).
+    pub prefix: String,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    /// Never printed: `Debug` shows `[redacted]`.
+    pub secret_access_key: Option<Secret>,
+    pub path_style: bool,
+    pub presigned_downloads: bool,
+    pub presign_expiry: Duration,
+}
+
+/// The background job runner.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    pub workers: usize,
+    pub lease: Duration,
+    pub max_attempts: u32,
+    pub poll: Duration,
+    pub report_retention_days: u32,
 }
 
 impl Settings {
@@ -138,7 +222,11 @@ impl Settings {
     }
 
     fn from_overrides(o: SettingsOverrides) -> anyhow::Result<Self> {
-        let data_dir = o.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
+        let data_dir = o
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let storage = storage_settings(&o, &data_dir)?;
         let database_url = o
             .database_url
             .unwrap_or_else(|| default_sqlite_url(&data_dir));
@@ -221,7 +309,40 @@ impl Settings {
                     std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
                 })
                 .max(1),
+            storage,
+            upload_limit_bytes: positive(
+                "GEMBA_UPLOAD_LIMIT_BYTES",
+                o.upload_limit_bytes.unwrap_or(20 * 1024 * 1024) as u64,
+            )? as usize,
+            attachment_types: match clean_list(o.attachment_types.clone()) {
+                t if t.is_empty() => DEFAULT_ATTACHMENT_TYPES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                t => t.into_iter().map(|s| s.to_ascii_lowercase()).collect(),
+            },
+            jobs: JobSettings {
+                workers: o.job_workers.unwrap_or(2),
+                lease: Duration::from_secs(positive(
+                    "GEMBA_JOB_LEASE_SECS",
+                    o.job_lease_secs.unwrap_or(30),
+                )?),
+                max_attempts: o.job_max_attempts.unwrap_or(3).max(1),
+                poll: Duration::from_millis(positive(
+                    "GEMBA_JOB_POLL_MS",
+                    o.job_poll_ms.unwrap_or(1000),
+                )?),
+                report_retention_days: positive(
+                    "GEMBA_REPORT_RETENTION_DAYS",
+                    o.report_retention_days.unwrap_or(30).into(),
+                )? as u32,
+            },
         };
+        for t in &settings.attachment_types {
+            if !t.contains('/') {
+                bail!("GEMBA_ATTACHMENT_TYPES: `{t}` is not a content type like image/jpeg");
+            }
+        }
         for origin in &settings.cors_origins {
             if axum::http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
                 bail!(
@@ -268,9 +389,83 @@ impl SettingsOverrides {
             trust_forwarded_for,
             hash_concurrency,
             schedule_horizon_days,
-            scheduler_interval_secs
+            scheduler_interval_secs,
+            storage_url,
+            s3_endpoint,
+            s3_region,
+            s3_access_key_id,
+            s3_secret_access_key,
+            s3_path_style,
+            s3_presigned_downloads,
+            s3_presign_expiry_secs,
+            upload_limit_bytes,
+            attachment_types,
+            job_workers,
+            job_lease_secs,
+            job_max_attempts,
+            job_poll_ms,
+            report_retention_days
         );
     }
+}
+
+/// Photos from phones and scanned forms; each is recognised by its bytes.
+pub const DEFAULT_ATTACHMENT_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/heif",
+    "application/pdf",
+];
+
+fn storage_settings(o: &SettingsOverrides, data_dir: &Path) -> anyhow::Result<StorageSettings> {
+    let Some(url) = o
+        .storage_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    else {
+        return Ok(StorageSettings::Local(data_dir.join("objects")));
+    };
+    if url == "memory://" || url == "memory:" {
+        return Ok(StorageSettings::Memory);
+    }
+    if let Some(path) = url.strip_prefix("file://") {
+        if path.is_empty() {
+            bail!(
+                "GEMBA_STORAGE_URL: file:// needs a directory, e.g. file:///var/lib/gemba/objects"
+            );
+        }
+        return Ok(StorageSettings::Local(PathBuf::from(path)));
+    }
+    let Some(rest) = url.strip_prefix("s3://") else {
+        bail!("GEMBA_STORAGE_URL: expected file:///dir, s3://bucket or memory://");
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        bail!("GEMBA_STORAGE_URL: s3:// needs a bucket name, e.g. s3://gemba-files");
+    }
+    let endpoint = o.s3_endpoint.clone().filter(|e| !e.trim().is_empty());
+    if let Some(e) = &endpoint
+        && !(e.starts_with("http://") || e.starts_with("https://"))
+    {
+        bail!("GEMBA_S3_ENDPOINT: expected an http:// or https:// URL");
+    }
+    Ok(StorageSettings::S3(S3Settings {
+        bucket: bucket.to_owned(),
+        prefix: prefix.trim_matches('/').to_owned(),
+        path_style: o.s3_path_style.unwrap_or(endpoint.is_some()),
+        endpoint,
+        region: o.s3_region.clone(),
+        access_key_id: o.s3_access_key_id.clone(),
+        secret_access_key: o.s3_secret_access_key.clone(),
+        presigned_downloads: o.s3_presigned_downloads.unwrap_or(false),
+        presign_expiry: Duration::from_secs(
+            o.s3_presign_expiry_secs
+                .unwrap_or(300)
+                .clamp(1, 7 * 24 * 3600),
+        ),
+    }))
 }
 
 fn default_sqlite_url(data_dir: &Path) -> String {

@@ -1,5 +1,6 @@
 //! Prometheus metrics: requests by route and status, a latency histogram,
-//! and the database pool's connections in use and idle.
+//! the database pool's connections in use and idle, background jobs by
+//! state and their durations, and storage errors.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,7 +29,27 @@ struct RouteLabels {
     route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    kind: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    kind: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+}
+
 pub struct Metrics {
+    jobs: Family<JobLabels, Gauge>,
+    job_seconds: Family<OutcomeLabels, Histogram>,
+    storage_errors: Family<OperationLabels, Counter>,
     registry: Registry,
     db_statements: Counter,
     db_statement_seconds: Histogram,
@@ -41,6 +62,11 @@ pub struct Metrics {
 fn latency_histogram() -> Histogram {
     // 1 ms .. ~16 s
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+fn job_histogram() -> Histogram {
+    // 10 ms .. ~5.5 min
+    Histogram::new(exponential_buckets(0.01, 2.0, 16))
 }
 
 impl Default for Metrics {
@@ -80,7 +106,26 @@ impl Default for Metrics {
             "Idle database connections in the pool",
             pool_idle.clone(),
         );
+        let jobs = Family::<JobLabels, Gauge>::default();
+        let job_seconds = Family::<OutcomeLabels, Histogram>::new_with_constructor(
+            job_histogram as fn() -> Histogram,
+        );
+        let storage_errors = Family::<OperationLabels, Counter>::default();
+        registry.register("jobs", "Background jobs by kind and state", jobs.clone());
+        registry.register(
+            "job_duration_seconds",
+            "Time background jobs took, by kind and outcome",
+            job_seconds.clone(),
+        );
+        registry.register(
+            "storage_errors",
+            "Object storage operations that failed",
+            storage_errors.clone(),
+        );
         Self {
+            jobs,
+            job_seconds,
+            storage_errors,
             registry,
             db_statements,
             db_statement_seconds,
@@ -97,6 +142,38 @@ impl Metrics {
     pub fn observe_statement(&self, elapsed: std::time::Duration) {
         self.db_statements.inc();
         self.db_statement_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// A storage operation failed.
+    pub fn storage_error(&self, operation: &str) {
+        self.storage_errors
+            .get_or_create(&OperationLabels {
+                operation: operation.to_owned(),
+            })
+            .inc();
+    }
+
+    /// A job attempt ended (`succeeded`, `retried` or `failed`).
+    pub fn job_finished(&self, kind: &str, outcome: &str, elapsed: std::time::Duration) {
+        self.job_seconds
+            .get_or_create(&OutcomeLabels {
+                kind: kind.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The jobs in the database by kind and state, read at scrape time.
+    pub fn set_job_counts(&self, counts: &[(String, String, i64)]) {
+        self.jobs.clear();
+        for (kind, state, n) in counts {
+            self.jobs
+                .get_or_create(&JobLabels {
+                    kind: kind.clone(),
+                    state: state.clone(),
+                })
+                .set(*n);
+        }
     }
 
     /// SQL statements executed so far by this process.

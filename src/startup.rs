@@ -29,6 +29,7 @@ use crate::metrics::Metrics;
 use crate::routes::finalize::{finalize_problem, not_found};
 use crate::security::{Passwords, Tokens, load_or_create_secret};
 use crate::state::AppState;
+use crate::storage::Storage;
 use crate::{db, metrics, telemetry};
 
 /// A built, bound, not yet serving gemba.
@@ -68,6 +69,7 @@ impl Application {
             self.state.settings.scheduler_interval.map(|every| {
                 crate::services::generation::spawn_scheduler(self.state.clone(), every)
             });
+        let jobs = crate::jobs::spawn(self.state.clone());
         axum::serve(
             self.listener,
             self.router
@@ -79,6 +81,7 @@ impl Application {
         if let Some(s) = scheduler {
             s.abort();
         }
+        jobs.stop().await;
         self.state.db.clone().close().await.ok();
         Ok(())
     }
@@ -92,6 +95,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let observer = metrics.clone();
     db.set_metric_callback(move |info| observer.observe_statement(info.elapsed));
     let secret = load_or_create_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
+    let storage = Storage::open(&settings.storage, metrics.clone())?;
     Ok(AppState {
         db,
         passwords: Passwords::new(settings.hash_concurrency),
@@ -105,6 +109,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
             denied: settings.email_denied_domains.clone(),
         }),
         metrics,
+        storage,
         settings: Arc::new(settings),
     })
 }

@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::domain::user::EmailPolicy;
 use crate::metrics::Metrics;
 use crate::security::{Passwords, Tokens};
+use crate::storage::Storage;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,4 +18,5 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     pub email_policy: Arc<EmailPolicy>,
     pub metrics: Arc<Metrics>,
+    pub storage: Storage,
 }

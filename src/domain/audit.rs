@@ -69,6 +69,8 @@ pub enum EntityKind {
     Plan,
     Schedule,
     Result,
+    Report,
+    Attachment,
 }
 
 crate::str_enum!(EntityKind {
@@ -79,6 +81,8 @@ crate::str_enum!(EntityKind {
     Plan => "plan",
     Schedule => "schedule",
     Result => "result",
+    Report => "report",
+    Attachment => "attachment",
 });
 
 /// A resource whose changes are recorded: its kind, id and site come from it.
@@ -164,6 +168,8 @@ audited!(
     |s| s.id,
     Some(s.site_id)
 );
+
+audited!(super::report::Report, Report, |r| r.id, Some(r.site_id));
 
 /// Keeps only the fields that differ between `before` and `after` (objects).
 pub fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {

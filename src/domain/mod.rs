@@ -9,6 +9,7 @@ pub mod field;
 pub mod page;
 pub mod plan;
 pub mod recurrence;
+pub mod report;
 pub mod result;
 pub mod schedule;
 pub mod site;

@@ -2,12 +2,14 @@
 //! from the migrated schema. Not edited by hand beyond that shape; only
 //! repositories use them.
 
+pub mod attachments;
 pub mod audit_events;
 pub mod equipment;
 pub mod login_throttles;
 pub mod plan_versions;
 pub mod plans;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod result_values;
 pub mod results;
 pub mod schedules;

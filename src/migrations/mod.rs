@@ -8,6 +8,7 @@ mod m20261122_000002_sites_equipment_audit;
 mod m20261122_000003_plans_schedules;
 mod m20261122_000004_results;
 mod m20261122_000005_stats_indexes;
+mod m20261122_000006_files;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_plans_schedules::Migration),
             Box::new(m20261122_000004_results::Migration),
             Box::new(m20261122_000005_stats_indexes::Migration),
+            Box::new(m20261122_000006_files::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod equipment;
 pub mod login_throttles;
 pub mod plans;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod results;
 pub mod schedules;
 pub mod sites;

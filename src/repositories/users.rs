@@ -184,3 +184,18 @@ pub async fn set_password_hash(
     .await?;
     Ok(())
 }
+
+/// (id, name) of these users, in one query.
+pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64, String)>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::Name)
+        .filter(users::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await
+}

@@ -34,17 +34,30 @@ async fn live() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The process can serve requests: the database answers.
+/// The process can serve requests: the database and the object storage answer.
 #[utoipa::path(get, path = "/health/ready", tag = "operations", operation_id = "health_ready",
     responses((status = 200, description = "Ready", body = Health), (status = 503, response = Unavailable)))]
 async fn ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
     match tokio::time::timeout(Duration::from_secs(3), state.db.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            return Err(AppError::Unavailable(
+                anyhow::Error::new(e).context("readiness: database ping failed"),
+            ));
+        }
+        Err(_) => {
+            return Err(AppError::Unavailable(anyhow::anyhow!(
+                "readiness: database ping timed out"
+            )));
+        }
+    }
+    match tokio::time::timeout(Duration::from_secs(3), state.storage.check()).await {
         Ok(Ok(())) => Ok(Json(Health { status: "ok" })),
         Ok(Err(e)) => Err(AppError::Unavailable(
-            anyhow::Error::new(e).context("readiness: database ping failed"),
+            e.context("readiness: storage check failed"),
         )),
         Err(_) => Err(AppError::Unavailable(anyhow::anyhow!(
-            "readiness: database ping timed out"
+            "readiness: storage check timed out"
         ))),
     }
 }
@@ -54,6 +67,11 @@ async fn ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
     responses((status = 200, description = "Metrics in the OpenMetrics text format", body = String,
         content_type = "application/openmetrics-text")))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // Job counts are read at scrape time; a database outage leaves the
+    // last known counts rather than failing the scrape.
+    if let Ok(counts) = crate::services::reports::job_counts(&state).await {
+        state.metrics.set_job_counts(&counts);
+    }
     (
         [(
             header::CONTENT_TYPE,

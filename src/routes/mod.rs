@@ -11,6 +11,7 @@ pub mod health;
 pub mod json;
 pub mod plans;
 pub mod problems;
+pub mod reports;
 pub mod schedules;
 pub mod sites;
 pub mod stats;
@@ -31,6 +32,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(plans::router())
         .merge(schedules::router())
         .merge(stats::router())
+        .merge(reports::router())
         .merge(audit::router());
     OpenApiRouter::new()
         .nest("/api/v1", v1)

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod equipment;
 pub mod generation;
 pub mod plans;
+pub mod reports;
 pub mod results;
 pub mod schedules;
 pub mod sites;

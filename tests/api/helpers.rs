@@ -27,8 +27,10 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut SettingsOverrides)) -> T
         data_dir: Some(dir.path().to_path_buf()),
         database_url: Some(crate::common::fresh_database_url(dir.path()).await),
         jwt_secret: Some(JWT_SECRET.into()),
-        // Tests drive the scheduler themselves (services::generation::run_once).
+        // Tests drive the scheduler themselves (services::generation::run_once)
+        // and the jobs (jobs::run_one), unless a test starts workers.
         scheduler_interval_secs: Some(0),
+        job_workers: Some(0),
         ..Default::default()
     };
     customize(&mut o);

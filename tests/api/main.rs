@@ -12,6 +12,7 @@ mod errors;
 mod health;
 mod openapi;
 mod plans;
+mod reports;
 mod results;
 mod roles;
 mod schedules;

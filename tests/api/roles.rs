@@ -171,6 +171,18 @@ fn matrix() -> Vec<(Method, &'static str, [u16; 5])> {
             "/api/v1/schedules/{id}/start",
             [200, 200, 200, 403, 401],
         ),
+        (Method::POST, "/api/v1/reports", [202, 202, 403, 403, 401]),
+        (Method::GET, "/api/v1/reports", [200, 200, 200, 200, 401]),
+        (
+            Method::GET,
+            "/api/v1/reports/{id}",
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/{id}/content",
+            [200, 200, 200, 200, 401],
+        ),
         (Method::GET, "/health/live", [200, 200, 200, 200, 200]),
         (Method::GET, "/health/ready", [200, 200, 200, 200, 200]),
         (Method::GET, "/metrics", [200, 200, 200, 200, 200]),
@@ -215,6 +227,17 @@ async fn call(
             id
         }
         (r, _) if r.starts_with("/api/v1/schedules/{id}") => app.seed_plan(site).await.schedule_id,
+        (r, _) if r.starts_with("/api/v1/reports/{id}") => {
+            let body = crate::helpers::parse(json!({
+                "kind": "schedules", "format": "csv", "site_id": site,
+                "from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"}));
+            let system = gemba::domain::auth::CurrentUser::system();
+            let report = gemba::services::reports::create(&app.state, &system, body)
+                .await
+                .unwrap();
+            while gemba::jobs::run_one(&app.state, "roles").await.unwrap() {}
+            report.id
+        }
         (r, _) if r.starts_with("/api/v1/equipment/{id}") => {
             app.seed_equipment(
                 site,
@@ -252,6 +275,9 @@ async fn call(
             let eq = app.seed_equipment(site, &format!("N{}", &unique()[..8]), "A").await;
             rb(path).json(&crate::helpers::daily_plan(eq, "2026-12-01", "09:00"))
         }
+        (Method::POST, "/api/v1/reports") => rb(path).json(&json!({
+            "kind": "results", "format": "xlsx", "site_id": site,
+            "from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"})),
         (Method::PATCH, "/api/v1/plans/{id}") => rb(path).header("if-match", "*").json(&json!({"title": "Renamed"})),
         (Method::PUT, "/api/v1/schedules/{id}/result") => {
             rb(path).json(&json!({"values": {"oil_pressure": 12, "guard_closed": true}}))

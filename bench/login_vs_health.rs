@@ -94,6 +94,7 @@ async fn main() {
     };
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let health = format!("{base}/health/live");
+    gemba::storage::install_crypto_provider();
     let client = reqwest::Client::new();
 
     // Warm up, then the idle baseline.

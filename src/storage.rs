@@ -130,6 +130,13 @@ pub fn segment(raw: &str) -> String {
     if s.is_empty() { "_".to_owned() } else { s }
 }
 
+/// HTTPS (to S3) goes through reqwest's rustls on ring, the provider the
+/// database driver already uses, so no second crypto library is built.
+/// Any HTTP client of the process needs it; installing twice is harmless.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// What a download needs: the bytes as a stream and their length.
 pub struct Download {
     pub size: u64,
@@ -155,10 +162,7 @@ impl std::fmt::Debug for Storage {
 impl Storage {
     /// Opens the store the settings name; a local directory is created.
     pub fn open(settings: &StorageSettings, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
-        // HTTPS to S3 goes through reqwest's rustls on ring, the provider the
-        // database driver already uses (no second crypto library to build).
-        // Installing twice is harmless: the first one stays.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let (store, s3, presign, kind): (Arc<dyn ObjectStore>, _, _, _) = match settings {
             StorageSettings::Memory => (Arc::new(InMemory::new()), None, None, "memory"),
             StorageSettings::Local(dir) => {

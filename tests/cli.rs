@@ -98,6 +98,7 @@ async fn operator_path_logs_everywhere_and_never_secrets() {
     );
 
     let (mut child, addr, console) = start_server(dir.path(), &db_url);
+    gemba::storage::install_crypto_provider();
     let client = reqwest::Client::new();
     let res = client
         .post(format!("{addr}/api/v1/auth/login"))

@@ -41,10 +41,13 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut SettingsOverrides)) -> T
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         base,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        client: {
+            gemba::storage::install_crypto_provider();
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+        },
         state,
         _dir: dir,
     }

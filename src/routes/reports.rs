@@ -11,7 +11,7 @@ use crate::domain::report::{NewReport, Report, ReportQuery};
 use crate::error::AppResult;
 use crate::routes::extract::{AnyRole, Authenticated, ManagerOrAdmin, Path, Query};
 use crate::routes::json::Json;
-use crate::routes::problems::{Conflict, Forbidden};
+use crate::routes::problems::{Conflict, Forbidden, NotFound};
 use crate::services;
 use crate::services::reports::{Content, content_disposition};
 use crate::state::AppState;
@@ -31,7 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 202, description = "Queued", body = Report,
             headers(("Location" = String, description = "URL of the report"))),
-        (status = 403, response = Forbidden)))]
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound)))]
 async fn create_report(
     State(state): State<AppState>,
     auth: Authenticated<ManagerOrAdmin>,

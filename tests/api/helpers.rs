@@ -386,6 +386,25 @@ impl TestApp {
             .await
     }
 
+    pub async fn create_report(&self, token: &str, report: &Value) -> Response {
+        self.send_json(Method::POST, "/api/v1/reports", Some(token), report)
+            .await
+    }
+
+    pub async fn list_reports(&self, token: &str) -> Response {
+        self.get("/api/v1/reports", Some(token)).await
+    }
+
+    pub async fn get_report(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/reports/{id}"), Some(token))
+            .await
+    }
+
+    pub async fn get_report_content(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/reports/{id}/content"), Some(token))
+            .await
+    }
+
     pub async fn list_audit_events(&self, token: &str, query: &str) -> Response {
         self.get(&format!("/api/v1/audit-events?{query}"), Some(token))
             .await

@@ -60,11 +60,6 @@ async fn run_jobs(app: &TestApp) {
     {}
 }
 
-async fn download(app: &TestApp, token: &str, id: i64) -> reqwest::Response {
-    app.get(&format!("/api/v1/reports/{id}/content"), Some(token))
-        .await
-}
-
 /// The Unicode file name of an RFC 8187 `filename*=UTF-8''…` parameter.
 fn utf8_file_name(disposition: &str) -> String {
     let encoded = disposition.split("filename*=UTF-8''").nth(1).unwrap();
@@ -79,12 +74,7 @@ async fn an_xlsx_report_of_results_opens_in_an_independent_reader() {
     let app = spawn_app().await;
     let Recorded { site, manager } = recorded(&app, 3).await;
     let res = app
-        .send_json(
-            reqwest::Method::POST,
-            "/api/v1/reports",
-            Some(&manager),
-            &report_body(site, "results", "xlsx"),
-        )
+        .create_report(&manager, &report_body(site, "results", "xlsx"))
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
@@ -93,7 +83,11 @@ async fn an_xlsx_report_of_results_opens_in_an_independent_reader() {
     let id = queued["id"].as_i64().unwrap();
     assert_eq!(location, format!("/api/v1/reports/{id}"));
     // Not ready yet: a conflict that says so, not an empty file.
-    assert_problem(download(&app, &manager, id).await, StatusCode::CONFLICT).await;
+    assert_problem(
+        app.get_report_content(&manager, id).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
 
     run_jobs(&app).await;
     let done = json_body(app.get(&location, Some(&manager)).await).await;
@@ -108,7 +102,7 @@ async fn an_xlsx_report_of_results_opens_in_an_independent_reader() {
     );
     assert!(file_name.ends_with(".xlsx"));
 
-    let res = download(&app, &manager, id).await;
+    let res = app.get_report_content(&manager, id).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.headers()["content-type"],
@@ -179,18 +173,11 @@ async fn a_csv_report_has_a_bom_and_english_headers_on_request() {
     let Recorded { site, manager } = recorded(&app, 2).await;
     let mut body = report_body(site, "schedules", "csv");
     body["locale"] = json!("en");
-    let res = app
-        .send_json(
-            reqwest::Method::POST,
-            "/api/v1/reports",
-            Some(&manager),
-            &body,
-        )
-        .await;
+    let res = app.create_report(&manager, &body).await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let id = json_body(res).await["id"].as_i64().unwrap();
     run_jobs(&app).await;
-    let res = download(&app, &manager, id).await;
+    let res = app.get_report_content(&manager, id).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
     let text = res.text().await.unwrap();
@@ -199,11 +186,7 @@ async fn a_csv_report_has_a_bom_and_english_headers_on_request() {
         "{text}"
     );
     let lines: Vec<&str> = text.lines().collect();
-    let report = json_body(
-        app.get(&format!("/api/v1/reports/{id}"), Some(&manager))
-            .await,
-    )
-    .await;
+    let report = json_body(app.get_report(&manager, id).await).await;
     assert!(
         report["file_name"]
             .as_str()
@@ -226,12 +209,7 @@ async fn workers_in_the_server_run_the_job() {
     .await;
     let Recorded { site, manager } = recorded(&app, 1).await;
     let res = app
-        .send_json(
-            reqwest::Method::POST,
-            "/api/v1/reports",
-            Some(&manager),
-            &report_body(site, "results", "xlsx"),
-        )
+        .create_report(&manager, &report_body(site, "results", "xlsx"))
         .await;
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let mut status = Value::Null;
@@ -254,15 +232,7 @@ async fn reports_are_scoped_validated_and_for_managers() {
     let inspector = app.member(Role::Inspector, site).await.token;
     let post = |token: String, body: Value| {
         let app = &app;
-        async move {
-            app.send_json(
-                reqwest::Method::POST,
-                "/api/v1/reports",
-                Some(&token),
-                &body,
-            )
-            .await
-        }
+        async move { app.create_report(&token, &body).await }
     };
     let res = post(manager.clone(), report_body(site, "results", "xlsx")).await;
     let id = json_body(res).await["id"].as_i64().unwrap();
@@ -275,9 +245,9 @@ async fn reports_are_scoped_validated_and_for_managers() {
     ] {
         assert_problem(app.get(&path, Some(&outsider)).await, StatusCode::NOT_FOUND).await;
     }
-    let list = json_body(app.get("/api/v1/reports", Some(&outsider)).await).await;
+    let list = json_body(app.list_reports(&outsider).await).await;
     assert_eq!(list["items"], json!([]));
-    let list = json_body(app.get("/api/v1/reports", Some(&inspector)).await).await;
+    let list = json_body(app.list_reports(&inspector).await).await;
     assert_eq!(list["items"][0]["id"], id);
     // Nor can you ask for one.
     let res = post(outsider, report_body(site, "results", "xlsx")).await;
@@ -303,7 +273,7 @@ async fn reports_are_scoped_validated_and_for_managers() {
     .await;
     assert_eq!(field_codes(&body), vec![("from".into(), "after_to".into())]);
     // Nothing half-made: only the one report exists.
-    let list = json_body(app.get("/api/v1/reports", Some(&manager)).await).await;
+    let list = json_body(app.list_reports(&manager).await).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
 
@@ -312,12 +282,7 @@ async fn a_failing_job_is_retried_then_failed_with_a_readable_error() {
     let app = spawn_app_with(|o| o.job_max_attempts = Some(2)).await;
     let Recorded { site, manager } = recorded(&app, 1).await;
     let res = app
-        .send_json(
-            reqwest::Method::POST,
-            "/api/v1/reports",
-            Some(&manager),
-            &report_body(site, "results", "csv"),
-        )
+        .create_report(&manager, &report_body(site, "results", "csv"))
         .await;
     let id = json_body(res).await["id"].as_i64().unwrap();
     // Make every attempt fail: the storage directory becomes a file.
@@ -325,11 +290,7 @@ async fn a_failing_job_is_retried_then_failed_with_a_readable_error() {
     std::fs::remove_dir_all(&objects).unwrap();
     std::fs::write(&objects, b"not a directory").unwrap();
     assert!(gemba::jobs::run_one(&app.state, "w").await.unwrap());
-    let r = json_body(
-        app.get(&format!("/api/v1/reports/{id}"), Some(&manager))
-            .await,
-    )
-    .await;
+    let r = json_body(app.get_report(&manager, id).await).await;
     assert_eq!(r["status"], "queued", "{r}");
     assert_eq!(r["attempts"], 1);
     assert!(
@@ -342,11 +303,7 @@ async fn a_failing_job_is_retried_then_failed_with_a_readable_error() {
     // The retry waits for its back-off; make it due now.
     force_due(&app, id).await;
     assert!(gemba::jobs::run_one(&app.state, "w").await.unwrap());
-    let r = json_body(
-        app.get(&format!("/api/v1/reports/{id}"), Some(&manager))
-            .await,
-    )
-    .await;
+    let r = json_body(app.get_report(&manager, id).await).await;
     assert_eq!(r["status"], "failed", "{r}");
     assert_eq!(r["attempts"], 2);
     assert!(r["finished_at"].is_string());
@@ -369,12 +326,7 @@ async fn expired_reports_lose_their_file_and_their_row() {
     let app = spawn_app_with(|o| o.report_retention_days = Some(1)).await;
     let Recorded { site, manager } = recorded(&app, 1).await;
     let res = app
-        .send_json(
-            reqwest::Method::POST,
-            "/api/v1/reports",
-            Some(&manager),
-            &report_body(site, "schedules", "xlsx"),
-        )
+        .create_report(&manager, &report_body(site, "schedules", "xlsx"))
         .await;
     let id = json_body(res).await["id"].as_i64().unwrap();
     run_jobs(&app).await;
@@ -393,8 +345,6 @@ async fn expired_reports_lose_their_file_and_their_row() {
         1
     );
     assert_eq!(walk(&dir).len(), 0);
-    let res = app
-        .get(&format!("/api/v1/reports/{id}"), Some(&manager))
-        .await;
+    let res = app.get_report(&manager, id).await;
     assert_problem(res, StatusCode::NOT_FOUND).await;
 }

@@ -119,6 +119,9 @@ pub struct SettingsOverrides {
     /// Largest accepted attachment upload in bytes (413 above it).
     #[arg(long, env = "GEMBA_UPLOAD_LIMIT_BYTES")]
     pub upload_limit_bytes: Option<usize>,
+    /// Seconds an attachment upload may take (phones on weak Wi-Fi are slow).
+    #[arg(long, env = "GEMBA_UPLOAD_TIMEOUT_SECS")]
+    pub upload_timeout_secs: Option<u64>,
     /// Content types accepted for attachments (checked against the file's bytes).
     #[arg(long, env = "GEMBA_ATTACHMENT_TYPES", value_delimiter = ',')]
     pub attachment_types: Option<Vec<String>>,
@@ -170,6 +173,7 @@ pub struct Settings {
     pub scheduler_interval: Option<Duration>,
     pub storage: StorageSettings,
     pub upload_limit_bytes: usize,
+    pub upload_timeout: Duration,
     pub attachment_types: Vec<String>,
     pub jobs: JobSettings,
 }
@@ -314,6 +318,10 @@ impl Settings {
                 "GEMBA_UPLOAD_LIMIT_BYTES",
                 o.upload_limit_bytes.unwrap_or(20 * 1024 * 1024) as u64,
             )? as usize,
+            upload_timeout: Duration::from_secs(positive(
+                "GEMBA_UPLOAD_TIMEOUT_SECS",
+                o.upload_timeout_secs.unwrap_or(600),
+            )?),
             attachment_types: match clean_list(o.attachment_types.clone()) {
                 t if t.is_empty() => DEFAULT_ATTACHMENT_TYPES
                     .iter()
@@ -399,6 +407,7 @@ impl SettingsOverrides {
             s3_presigned_downloads,
             s3_presign_expiry_secs,
             upload_limit_bytes,
+            upload_timeout_secs,
             attachment_types,
             job_workers,
             job_lease_secs,

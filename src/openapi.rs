@@ -26,7 +26,7 @@ use crate::state::AppState;
 #[openapi(
     info(
         title = "gemba",
-        description = "Factory inspection API: plans, schedules, results and reports. \
+        description = "Factory inspection API: plans, schedules, results, reports and attachments. \
             Errors are RFC 9457 `application/problem+json`.",
     ),
     modifiers(&SecuritySchemes),
@@ -49,6 +49,8 @@ use crate::state::AppState;
         (name = "plans", description = "Recurring inspection plans"),
         (name = "schedules", description = "Inspections that are due"),
         (name = "stats", description = "Summaries computed in SQL"),
+        (name = "reports", description = "Excel and CSV exports, written by background jobs"),
+        (name = "attachments", description = "Photos and documents attached to schedules"),
         (name = "audit", description = "Who changed what"),
         (name = "operations", description = "Health and metrics"),
     )

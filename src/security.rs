@@ -199,8 +199,17 @@ pub fn random_token() -> String {
 
 /// What is stored for a refresh token: its SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Bytes as lowercase hex (how digests are stored and shown).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// The configured JWT secret, or the one kept in `data_dir/jwt_secret`

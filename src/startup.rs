@@ -16,10 +16,8 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -27,6 +25,7 @@ use crate::config::Settings;
 use crate::domain::user::EmailPolicy;
 use crate::metrics::Metrics;
 use crate::routes::finalize::{finalize_problem, not_found};
+use crate::routes::limits::Limits;
 use crate::security::{Passwords, Tokens, load_or_create_secret};
 use crate::state::AppState;
 use crate::storage::Storage;
@@ -140,11 +139,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(no_store_for_api))
         .layer(CatchPanicLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            settings.request_timeout,
+        .layer(middleware::from_fn_with_state(
+            Limits::from(settings.as_ref()),
+            crate::routes::limits::limit,
         ))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(DefaultBodyLimit::disable());
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(not_found)

@@ -94,7 +94,7 @@ impl std::fmt::Display for ObjectKey {
 }
 
 /// One safe path segment (or file name) from any text: no separators, no
-/// control characters, no leading dots (so never `.` or `..`), none of the
+/// control characters or bidirectional marks, no leading dots (so never `.` or `..`), none of the
 /// characters Windows or S3 consoles trip on, at most 120 characters.
 pub fn segment(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len().min(4 * MAX_SEGMENT_CHARS));
@@ -103,7 +103,13 @@ pub fn segment(raw: &str) -> String {
         let c = match c {
             '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*' | '#' | '%' | '{' | '}' | '^'
             | '`' | '[' | ']' | '~' => '_',
-            c if c.is_control() => continue,
+            // Control characters, and the bidirectional marks that make
+            // `photo\u{202e}gpj.exe` read as `photoexe.jpg`.
+            c if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                continue;
+            }
             c if c.is_whitespace() => ' ',
             c => c,
         };

@@ -170,6 +170,12 @@ audited!(
 );
 
 audited!(super::report::Report, Report, |r| r.id, Some(r.site_id));
+audited!(
+    super::attachment::Attachment,
+    Attachment,
+    |a| a.id,
+    Some(a.site_id)
+);
 
 /// Keeps only the fields that differ between `before` and `after` (objects).
 pub fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {

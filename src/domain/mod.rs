@@ -1,6 +1,7 @@
 //! Domain types: what gemba's resources are, as validated values. Nothing
 //! here knows HTTP or SQL.
 
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod country;

@@ -154,5 +154,6 @@ pub async fn housekeep_once(state: &AppState) -> anyhow::Result<()> {
         );
     }
     reports::expire(state, now).await?;
+    crate::services::attachments::housekeep(state).await?;
     Ok(())
 }

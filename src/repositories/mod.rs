@@ -2,6 +2,7 @@
 //! Functions take `&impl ConnectionTrait` so a service passes the pool or its
 //! transaction, and return the ORM's `DbErr`.
 
+pub mod attachments;
 pub mod audit;
 pub mod equipment;
 pub mod login_throttles;

@@ -91,7 +91,8 @@ pub async fn insert_missing(
     Ok(inserted)
 }
 
-/// Removes the plan's open schedules due after `now` (they get regenerated).
+/// Removes the plan's open schedules due after `now` (they get regenerated);
+/// one that already has an attachment is evidence and stays.
 pub async fn delete_future_open(
     conn: &impl ConnectionTrait,
     plan_id: i64,
@@ -101,6 +102,14 @@ pub async fn delete_future_open(
         .filter(Column::PlanId.eq(plan_id))
         .filter(Column::Status.eq(ScheduleStatus::Open.as_str()))
         .filter(Column::DueAt.gt(fixed(now)))
+        .filter(
+            Column::Id.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(crate::entities::attachments::Column::ScheduleId)
+                    .from(crate::entities::attachments::Entity)
+                    .to_owned(),
+            ),
+        )
         .exec(conn)
         .await?
         .rows_affected)
@@ -258,6 +267,14 @@ pub async fn cancel_future_open(
         .filter(Column::PlanId.eq(plan_id))
         .filter(Column::Status.eq(ScheduleStatus::Open.as_str()))
         .filter(Column::DueAt.gt(fixed(now)))
+        .filter(
+            Column::Id.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(crate::entities::attachments::Column::ScheduleId)
+                    .from(crate::entities::attachments::Entity)
+                    .to_owned(),
+            ),
+        )
         .exec(conn)
         .await?
         .rows_affected)

@@ -1,14 +1,17 @@
 //! HTTP routes: one file per resource. Handlers extract, authorize, call one
 //! service function and shape the response. No SeaORM here.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod countries;
 pub mod equipment;
 pub mod extract;
+pub mod files;
 pub mod finalize;
 pub mod health;
 pub mod json;
+pub mod limits;
 pub mod plans;
 pub mod problems;
 pub mod reports;
@@ -33,6 +36,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(schedules::router())
         .merge(stats::router())
         .merge(reports::router())
+        .merge(attachments::router())
         .merge(audit::router());
     OpenApiRouter::new()
         .nest("/api/v1", v1)

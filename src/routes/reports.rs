@@ -1,8 +1,7 @@
 //! `/reports`: asking for a spreadsheet, following its job, downloading it.
 
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -10,10 +9,10 @@ use crate::domain::page::Page;
 use crate::domain::report::{NewReport, Report, ReportQuery};
 use crate::error::AppResult;
 use crate::routes::extract::{AnyRole, Authenticated, ManagerOrAdmin, Path, Query};
+use crate::routes::files::download;
 use crate::routes::json::Json;
 use crate::routes::problems::{Conflict, Forbidden, NotFound};
 use crate::services;
-use crate::services::reports::{Content, content_disposition};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -96,32 +95,7 @@ async fn get_report_content(
     auth: Authenticated<AnyRole>,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    match services::reports::content(&state, &auth.user, id).await? {
-        Content::Redirect { url } => {
-            Ok((StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, url)]).into_response())
-        }
-        Content::Stream { report, download } => Ok(file_response(
-            &report.file_name,
-            &report.content_type,
-            download,
-        )),
-    }
-}
-
-/// A streamed file download with its name and type.
-pub fn file_response(
-    file_name: &str,
-    content_type: &str,
-    download: crate::storage::Download,
-) -> Response {
-    let mut res = Body::from_stream(download.stream).into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&content_disposition(file_name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(download.size));
-    res
+    services::reports::content(&state, &auth.user, id)
+        .await
+        .map(download)
 }

@@ -1,9 +1,11 @@
 //! Business rules: validation across rows, transactions, authorization of
 //! one object against another. No axum here; SQL lives in repositories.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod equipment;
+pub mod files;
 pub mod generation;
 pub mod plans;
 pub mod reports;

@@ -12,6 +12,7 @@ use sea_orm::ConnectionTrait;
 use tokio::sync::mpsc;
 
 use super::audit::{self, Change};
+use super::files::{self, Content};
 use super::visible;
 use crate::db::begin_write;
 use crate::domain::auth::CurrentUser;
@@ -28,7 +29,7 @@ use crate::export::{Cell, Sink, SummaryLine};
 use crate::repositories::reports::{self as repo, After, Claim, RowScope};
 use crate::repositories::{equipment, plans, sites, users};
 use crate::state::AppState;
-use crate::storage::{Download, ObjectKey};
+use crate::storage::ObjectKey;
 
 /// Rows read per query.
 const BATCH: u64 = 2000;
@@ -81,20 +82,9 @@ pub async fn get(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<Re
     visible(actor, repo::find(&state.db, id).await?)
 }
 
-/// How a finished report reaches the client.
-pub enum Content {
-    Stream {
-        report: Box<Report>,
-        download: Download,
-    },
-    Redirect {
-        url: String,
-    },
-}
-
 /// The file of a succeeded report: a stream, or a presigned URL on S3.
 /// A report that is not ready is a 409 that says where it is.
-pub async fn content(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<Content> {
+pub async fn content(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<Content<Report>> {
     let report = get(state, actor, id).await?;
     if report.status != ReportStatus::Succeeded {
         return Err(AppError::Conflict(format!(
@@ -102,66 +92,7 @@ pub async fn content(state: &AppState, actor: &CurrentUser, id: i64) -> AppResul
             report.status
         )));
     }
-    let key = ObjectKey::trusted(report.object_key.clone());
-    let disposition = content_disposition(&report.file_name);
-    if let Some(url) = state
-        .storage
-        .presigned_get(&key, &disposition, &report.content_type)
-        .await
-        .map_err(AppError::Unavailable)?
-    {
-        return Ok(Content::Redirect { url });
-    }
-    let download = state
-        .storage
-        .get(&key)
-        .await
-        .map_err(AppError::Unavailable)?;
-    Ok(Content::Stream {
-        report: Box::new(report),
-        download,
-    })
-}
-
-/// `attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded>`
-/// (RFC 6266 / RFC 8187): old clients get a readable ASCII name, every
-/// current browser the Unicode one.
-pub fn content_disposition(file_name: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    // RFC 8187 attr-char: ALPHA / DIGIT / "!#$&+-.^_`|~"
-    const ATTR: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'!')
-        .remove(b'#')
-        .remove(b'$')
-        .remove(b'&')
-        .remove(b'+')
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'^')
-        .remove(b'_')
-        .remove(b'`')
-        .remove(b'|')
-        .remove(b'~');
-    let mut ascii: String = file_name
-        .chars()
-        .map(|c| match c {
-            ' '..='~' if c != '"' && c != '\\' && c != '%' => c,
-            _ => '_',
-        })
-        .collect();
-    // A name that is all Korean becomes `report.xlsx`, not `____.xlsx`.
-    let (stem, ext) = ascii.rsplit_once('.').unwrap_or((&ascii, ""));
-    if !stem.chars().any(|c| c.is_ascii_alphanumeric()) {
-        ascii = if ext.is_empty() {
-            "download".to_owned()
-        } else {
-            format!("download.{ext}")
-        };
-    }
-    format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        utf8_percent_encode(file_name, ATTR)
-    )
+    files::deliver(state, report).await
 }
 
 /// Counts of report jobs by kind and state, for `/metrics`.
@@ -549,26 +480,5 @@ fn status_word(s: ScheduleStatus, locale: Locale) -> &'static str {
         (ScheduleStatus::Missed, Locale::Ko) => "미실시",
         (ScheduleStatus::Cancelled, Locale::Ko) => "취소",
         (s, Locale::En) => s.as_str(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::content_disposition;
-
-    #[test]
-    fn dispositions_carry_both_names() {
-        assert_eq!(
-            content_disposition("점검결과_창원 1공장_20261122-101500.xlsx"),
-            "attachment; filename=\"_______ 1___20261122-101500.xlsx\"; \
-             filename*=UTF-8''%EC%A0%90%EA%B2%80%EA%B2%B0%EA%B3%BC_%EC%B0%BD%EC%9B%90%201%EA%B3%B5%EC%9E%A5_20261122-101500.xlsx"
-        );
-        assert_eq!(
-            content_disposition("사진.jpg"),
-            "attachment; filename=\"download.jpg\"; filename*=UTF-8''%EC%82%AC%EC%A7%84.jpg"
-        );
-        assert!(
-            content_disposition("a\"b\\c.csv").starts_with("attachment; filename=\"a_b_c.csv\"")
-        );
     }
 }

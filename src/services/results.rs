@@ -35,10 +35,7 @@ fn key_of(key: Option<&IdempotencyKey>) -> Option<&str> {
 fn request_hash(input: &SubmitResult) -> AppResult<String> {
     // `values` is a BTreeMap, so the serialization is canonical.
     let bytes = serde_json::to_vec(input).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::security::hex(&Sha256::digest(&bytes)))
 }
 
 pub async fn submit(

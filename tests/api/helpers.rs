@@ -405,6 +405,59 @@ impl TestApp {
             .await
     }
 
+    /// Uploads `bytes` as the `file` part of a multipart form.
+    pub async fn upload_attachment(
+        &self,
+        token: &str,
+        schedule: i64,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+            .file_name(file_name.to_owned())
+            .mime_str(content_type)
+            .unwrap();
+        self.request(
+            Method::POST,
+            &format!("/api/v1/schedules/{schedule}/attachments"),
+            Some(token),
+        )
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
+    }
+
+    pub async fn list_attachments(&self, token: &str, schedule: i64) -> Response {
+        self.get(
+            &format!("/api/v1/schedules/{schedule}/attachments"),
+            Some(token),
+        )
+        .await
+    }
+
+    pub async fn get_attachment(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/attachments/{id}"), Some(token))
+            .await
+    }
+
+    pub async fn get_attachment_content(&self, token: &str, id: i64) -> Response {
+        self.get(&format!("/api/v1/attachments/{id}/content"), Some(token))
+            .await
+    }
+
+    pub async fn delete_attachment(&self, token: &str, id: i64) -> Response {
+        self.request(
+            Method::DELETE,
+            &format!("/api/v1/attachments/{id}"),
+            Some(token),
+        )
+        .send()
+        .await
+        .unwrap()
+    }
+
     pub async fn list_audit_events(&self, token: &str, query: &str) -> Response {
         self.get(&format!("/api/v1/audit-events?{query}"), Some(token))
             .await
@@ -520,6 +573,54 @@ impl TestApp {
         }
     }
 
+    /// Attaches a small JPEG to `schedule` through the service (as the
+    /// command line would), returning the attachment's id.
+    pub async fn seed_attachment(&self, schedule: i64) -> i64 {
+        let body = futures_util::stream::iter([Ok(bytes::Bytes::from(jpeg(
+            &uuid::Uuid::new_v4().to_string(),
+        )))]);
+        let incoming = gemba::services::attachments::Incoming {
+            file_name: Some("seed.jpg".to_owned()),
+            declared_type: Some("image/jpeg".to_owned()),
+            body,
+        };
+        let system = gemba::domain::auth::CurrentUser::system();
+        match gemba::services::attachments::upload(&self.state, &system, schedule, incoming)
+            .await
+            .expect("seed attachment")
+        {
+            gemba::services::attachments::Uploaded::Created(a) => a.id,
+            gemba::services::attachments::Uploaded::Existing(a) => a.id,
+        }
+    }
+
+    /// Files under the local object store, relative to it.
+    pub fn stored_objects(&self) -> Vec<String> {
+        let root = self.state.settings.data_dir.join("objects");
+        let mut out = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(d) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    out.push(
+                        p.strip_prefix(&root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Creates a plan through the API as `token` (asserting 201), returning its body.
     pub async fn created_plan(&self, token: &str, plan: &Value) -> Value {
         let res = self.create_plan(token, plan).await;
@@ -539,6 +640,26 @@ impl TestApp {
             response,
         }
     }
+}
+
+/// A JPEG (by its signature) whose bytes differ by `salt`.
+pub fn jpeg(salt: &str) -> Vec<u8> {
+    let mut b = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
+    ];
+    b.extend_from_slice(salt.as_bytes());
+    b.extend(std::iter::repeat_n(0x55, 4096));
+    b.extend_from_slice(&[0xFF, 0xD9]);
+    b
+}
+
+/// A PNG (by its signature).
+pub fn png() -> Vec<u8> {
+    let mut b = vec![
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R',
+    ];
+    b.extend(std::iter::repeat_n(0x11, 2048));
+    b
 }
 
 /// A request value, parsed as the same JSON body would be (panics if invalid).

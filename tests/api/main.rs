@@ -6,6 +6,7 @@
 mod common;
 mod helpers;
 
+mod attachments;
 mod auth;
 mod concurrency;
 mod errors;

@@ -183,6 +183,32 @@ fn matrix() -> Vec<(Method, &'static str, [u16; 5])> {
             "/api/v1/reports/{id}/content",
             [200, 200, 200, 200, 401],
         ),
+        (
+            Method::POST,
+            "/api/v1/schedules/{id}/attachments",
+            [201, 201, 201, 403, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/schedules/{id}/attachments",
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/attachments/{id}",
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
+            "/api/v1/attachments/{id}/content",
+            [200, 200, 200, 200, 401],
+        ),
+        // Inspectors delete only their own uploads (this one is the system's).
+        (
+            Method::DELETE,
+            "/api/v1/attachments/{id}",
+            [204, 204, 403, 403, 401],
+        ),
         (Method::GET, "/health/live", [200, 200, 200, 200, 200]),
         (Method::GET, "/health/ready", [200, 200, 200, 200, 200]),
         (Method::GET, "/metrics", [200, 200, 200, 200, 200]),
@@ -238,6 +264,10 @@ async fn call(
             while gemba::jobs::run_one(&app.state, "roles").await.unwrap() {}
             report.id
         }
+        (r, _) if r.starts_with("/api/v1/attachments/{id}") => {
+            let schedule = app.seed_plan(site).await.schedule_id;
+            app.seed_attachment(schedule).await
+        }
         (r, _) if r.starts_with("/api/v1/equipment/{id}") => {
             app.seed_equipment(
                 site,
@@ -278,6 +308,13 @@ async fn call(
         (Method::POST, "/api/v1/reports") => rb(path).json(&json!({
             "kind": "results", "format": "xlsx", "site_id": site,
             "from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"})),
+        (Method::POST, "/api/v1/schedules/{id}/attachments") => {
+            let part = reqwest::multipart::Part::bytes(crate::helpers::jpeg(&unique()))
+                .file_name("matrix.jpg")
+                .mime_str("image/jpeg")
+                .unwrap();
+            rb(path).multipart(reqwest::multipart::Form::new().part("file", part))
+        }
         (Method::PATCH, "/api/v1/plans/{id}") => rb(path).header("if-match", "*").json(&json!({"title": "Renamed"})),
         (Method::PUT, "/api/v1/schedules/{id}/result") => {
             rb(path).json(&json!({"values": {"oil_pressure": 12, "guard_closed": true}}))

@@ -23,6 +23,7 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
         plan_id: other_plan,
         schedule_id: other_sch,
     } = app.seed_plan(other).await;
+    let other_att = app.seed_attachment(other_sch).await;
     const MISSING: i64 = 987_654;
 
     // (method, path with {site} / {eq}, body)
@@ -82,17 +83,22 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
         ),
         (Method::GET, "/api/v1/schedules/{sch}/result", None),
         (Method::GET, "/api/v1/stats/summary?site_id={site}", None),
+        (Method::GET, "/api/v1/schedules/{sch}/attachments", None),
+        (Method::GET, "/api/v1/attachments/{att}", None),
+        (Method::GET, "/api/v1/attachments/{att}/content", None),
+        (Method::DELETE, "/api/v1/attachments/{att}", None),
     ];
     let mut failures = Vec::new();
     for role in [Role::Manager, Role::Inspector, Role::Viewer] {
         let token = app.member(role, own).await.token;
         for (method, template, body) in &verbs {
-            let call = |site: i64, eq: i64, plan: i64, sch: i64| {
+            let call = |site: i64, eq: i64, plan: i64, sch: i64, att: i64| {
                 let path = template
                     .replace("{site}", &site.to_string())
                     .replace("{eq}", &eq.to_string())
                     .replace("{plan}", &plan.to_string())
                     .replace("{sch}", &sch.to_string())
+                    .replace("{att}", &att.to_string())
                     .replace("{user}", &floor_user.to_string());
                 let mut rb = app
                     .request(method.clone(), &path, Some(&token))
@@ -107,10 +113,14 @@ async fn other_sites_objects_are_404_for_every_resource_and_verb() {
                 }
                 rb.send()
             };
-            let foreign = call(other, other_eq, other_plan, other_sch).await.unwrap();
+            let foreign = call(other, other_eq, other_plan, other_sch, other_att)
+                .await
+                .unwrap();
             let foreign_status = foreign.status();
             let foreign_body: Value = foreign.json().await.unwrap();
-            let missing = call(MISSING, MISSING, MISSING, MISSING).await.unwrap();
+            let missing = call(MISSING, MISSING, MISSING, MISSING, MISSING)
+                .await
+                .unwrap();
             let missing_status = missing.status();
             let missing_body: Value = missing.json().await.unwrap();
             if foreign_status != missing_status

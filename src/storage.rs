@@ -154,6 +154,8 @@ pub struct Download {
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     s3: Option<Arc<AmazonS3>>,
+    /// The key prefix inside the bucket (`s3://bucket/prefix`).
+    prefix: String,
     presign: Option<Duration>,
     metrics: Arc<Metrics>,
     kind: &'static str,
@@ -169,6 +171,7 @@ impl Storage {
     /// Opens the store the settings name; a local directory is created.
     pub fn open(settings: &StorageSettings, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
         install_crypto_provider();
+        let mut prefix = String::new();
         let (store, s3, presign, kind): (Arc<dyn ObjectStore>, _, _, _) = match settings {
             StorageSettings::Memory => (Arc::new(InMemory::new()), None, None, "memory"),
             StorageSettings::Local(dir) => {
@@ -181,7 +184,19 @@ impl Storage {
                 (Arc::new(fs), None, None, "local")
             }
             StorageSettings::S3(s) => {
+                // Fail within seconds when S3 is away (the default retries
+                // for minutes, holding requests and readiness checks).
+                let retry = object_store::RetryConfig {
+                    max_retries: 3,
+                    retry_timeout: Duration::from_secs(10),
+                    ..Default::default()
+                };
+                let client = object_store::ClientOptions::new()
+                    .with_connect_timeout(Duration::from_secs(2))
+                    .with_timeout(Duration::from_secs(60));
                 let mut b = AmazonS3Builder::from_env()
+                    .with_retry(retry)
+                    .with_client_options(client)
                     .with_bucket_name(&s.bucket)
                     .with_virtual_hosted_style_request(!s.path_style)
                     .with_disable_tagging(true);
@@ -209,14 +224,15 @@ impl Storage {
                         s.prefix.as_str(),
                     ))
                 };
-                let presign =
-                    (s.presigned_downloads && s.prefix.is_empty()).then_some(s.presign_expiry);
+                prefix = s.prefix.clone();
+                let presign = s.presigned_downloads.then_some(s.presign_expiry);
                 (store, Some(s3), presign, "s3")
             }
         };
         Ok(Self {
             store,
             s3,
+            prefix,
             presign,
             metrics,
             kind,
@@ -321,6 +337,18 @@ impl Storage {
         }
     }
 
+    /// Every key in the store (under the prefix), sorted: for operators'
+    /// checks and tests, not for request paths.
+    pub async fn keys(&self) -> anyhow::Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut list = self.store.list(None);
+        while let Some(meta) = list.next().await {
+            out.push(self.failed("list", meta)?.location.to_string());
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Readiness: the store answers (a missing probe object is an answer).
     pub async fn check(&self) -> anyhow::Result<()> {
         let probe = Path::from("health/probe");
@@ -346,9 +374,13 @@ impl Storage {
             ("response-content-disposition", disposition),
             ("response-content-type", content_type),
         ]);
-        let r = s3
-            .signed_url_opts(Method::GET, &key.path(), expiry, &opts)
-            .await;
+        // The signing client sees the whole bucket: the key with its prefix.
+        let path = if self.prefix.is_empty() {
+            key.path()
+        } else {
+            ObjectKey(format!("{}/{}", self.prefix, key.0)).path()
+        };
+        let r = s3.signed_url_opts(Method::GET, &path, expiry, &opts).await;
         Ok(Some(self.failed("presign", r)?.to_string()))
     }
 }

@@ -72,7 +72,7 @@ async fn a_photo_is_stored_listed_downloaded_retried_and_deleted() {
     assert_eq!(a["schedule_id"], f.schedule);
 
     // One object, under a readable key: attachments/{site}/{yyyy}/{mm}/{schedule}/…
-    let objects = app.stored_objects();
+    let objects = app.stored_objects().await;
     assert_eq!(objects.len(), 1, "{objects:?}");
     let prefix = format!("attachments/KR-CW1/{}/", chrono::Utc::now().format("%Y/%m"));
     assert!(objects[0].starts_with(&prefix), "{objects:?}");
@@ -111,13 +111,13 @@ async fn a_photo_is_stored_listed_downloaded_retried_and_deleted() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(json_body(res).await["id"], id);
-    assert_eq!(app.stored_objects().len(), 1);
+    assert_eq!(app.stored_objects().await.len(), 1);
     assert_eq!(rows(&app).await, 1);
 
     // Deleted: the object and the row are gone, the id answers 404.
     let res = app.delete_attachment(&f.inspector, id).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    assert!(app.stored_objects().is_empty());
+    assert!(app.stored_objects().await.is_empty());
     assert_eq!(rows(&app).await, 0);
     assert_problem(
         app.get_attachment(&f.manager, id).await,
@@ -227,7 +227,7 @@ async fn uploads_are_judged_by_their_bytes_and_bad_ones_store_nothing() {
         [("file".to_owned(), "required".to_owned())]
     );
     assert_eq!(rows(&app).await, 0);
-    assert!(app.stored_objects().is_empty());
+    assert!(app.stored_objects().await.is_empty());
 
     // A PNG sent as `scan.jpg` with a JPEG type is stored as what it is.
     let res = app
@@ -293,7 +293,7 @@ async fn path_traversal_names_stay_inside_the_store() {
         .await;
     assert_problem(res, StatusCode::BAD_REQUEST).await;
     // Every object is where the server put it, nothing escaped the store.
-    let objects = app.stored_objects();
+    let objects = app.stored_objects().await;
     assert_eq!(objects.len(), names.len());
     for o in &objects {
         let parts: Vec<&str> = o.split('/').collect();
@@ -342,9 +342,9 @@ async fn oversized_uploads_are_refused_and_store_nothing() {
     assert_problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
     assert_eq!(rows(&app).await, 0);
     assert!(
-        app.stored_objects().is_empty(),
+        app.stored_objects().await.is_empty(),
         "{:?}",
-        app.stored_objects()
+        app.stored_objects().await
     );
 
     // Just under the limit is fine.
@@ -393,7 +393,7 @@ async fn an_upload_cut_off_midway_leaves_nothing_behind() {
     drop(stream);
     let mut clean = false;
     for _ in 0..250 {
-        if rows(&app).await == 0 && app.stored_objects().is_empty() {
+        if rows(&app).await == 0 && app.stored_objects().await.is_empty() {
             clean = true;
             break;
         }
@@ -403,7 +403,7 @@ async fn an_upload_cut_off_midway_leaves_nothing_behind() {
         clean,
         "left behind: {} rows, objects {:?}",
         rows(&app).await,
-        app.stored_objects()
+        app.stored_objects().await
     );
 }
 
@@ -444,7 +444,7 @@ async fn attachments_follow_sites_and_roles() {
     )
     .await;
     assert_eq!(rows(&app).await, 1);
-    assert_eq!(app.stored_objects().len(), 1);
+    assert_eq!(app.stored_objects().await.len(), 1);
 
     // Viewers read but do not upload or delete; an inspector deletes only
     // their own uploads; a manager any of the site's.
@@ -536,14 +536,88 @@ async fn housekeeping_finishes_interrupted_uploads_and_deletions() {
         )
         .await;
     assert_eq!(fresh.status(), StatusCode::CREATED);
-    assert_eq!(app.stored_objects().len(), 3);
+    assert_eq!(app.stored_objects().await.len(), 3);
 
     gemba::jobs::housekeep_once(&app.state).await.unwrap();
     assert_eq!(rows(&app).await, 1);
-    let objects = app.stored_objects();
+    let objects = app.stored_objects().await;
     assert_eq!(objects.len(), 1, "{objects:?}");
     assert!(objects[0].ends_with("keep.jpg"));
     for id in ids {
         assert!(repo::find(&app.state.db, id).await.unwrap().is_none());
     }
+}
+
+#[tokio::test]
+async fn a_large_photo_goes_up_in_parts_and_comes_back_whole() {
+    let app = spawn_app().await;
+    let f = floor(&app).await;
+    // 12 MiB: more than one 8 MiB part of a multipart upload.
+    let mut photo = jpeg("large");
+    photo.extend((0..12 * 1024 * 1024).map(|i: u32| (i % 251) as u8));
+    let res = app
+        .upload_attachment(&f.inspector, f.schedule, "large.jpg", "image/jpeg", &photo)
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let a = json_body(res).await;
+    assert_eq!(a["size_bytes"], photo.len());
+    let res = app
+        .get_attachment_content(&f.manager, a["id"].as_i64().unwrap())
+        .await;
+    let back = res.bytes().await.unwrap();
+    assert_eq!(back.len(), photo.len());
+    assert_eq!(
+        gemba::security::hex(&Sha256::digest(&back)),
+        a["sha256"].as_str().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn attachments_on_s3_download_by_presigned_url_and_delete_their_object() {
+    let Some(s3) = crate::common::TestS3::from_env("attachments on S3") else {
+        return;
+    };
+    let app = spawn_app_with(|o| {
+        s3.apply(o);
+        o.s3_presigned_downloads = Some(true);
+    })
+    .await;
+    let f = floor(&app).await;
+    let photo = jpeg("s3");
+    let res = app
+        .upload_attachment(
+            &f.inspector,
+            f.schedule,
+            "배관 누유.jpg",
+            "image/jpeg",
+            &photo,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = json_body(res).await["id"].as_i64().unwrap();
+    let keys = app.stored_objects().await;
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].ends_with("_배관 누유.jpg"), "{keys:?}");
+    let res = app.get_attachment_content(&f.manager, id).await;
+    assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
+    let url = res.headers()["location"].to_str().unwrap().to_owned();
+    let res = reqwest::get(&url).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(utf8_file_name(&disposition), "배관 누유.jpg");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
+    assert_eq!(
+        app.delete_attachment(&f.inspector, id).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(app.stored_objects().await.is_empty());
+    // The old URL now finds nothing.
+    assert_eq!(
+        reqwest::get(&url).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 }

@@ -117,3 +117,30 @@ async fn cors_allows_only_configured_origins() {
     let res = preflight("https://evil.example").await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn ready_is_503_when_storage_is_unreachable() {
+    // An S3 endpoint where nothing listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = crate::helpers::spawn_app_with(|o| {
+        o.storage_url = Some("s3://nowhere".into());
+        o.s3_endpoint = Some(format!("http://127.0.0.1:{port}"));
+        o.s3_region = Some("garage".into());
+        o.s3_access_key_id = Some("GKnone".into());
+        o.s3_secret_access_key = Some("none".into());
+    })
+    .await;
+    let res = app.get("/health/ready", None).await;
+    crate::helpers::assert_problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("gemba_storage_errors") && l.contains("operation=\"head\"")),
+        "{metrics}"
+    );
+}

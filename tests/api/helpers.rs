@@ -33,6 +33,11 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut SettingsOverrides)) -> T
         job_workers: Some(0),
         ..Default::default()
     };
+    if crate::common::storage_on_s3() {
+        crate::common::TestS3::from_env("GEMBA_TEST_STORAGE=s3")
+            .expect("GEMBA_TEST_STORAGE=s3 needs GEMBA_TEST_S3_*")
+            .apply(&mut o);
+    }
     customize(&mut o);
     let settings = Settings::load(&o).unwrap();
     let app = Application::build(settings).await.expect("the app builds");
@@ -594,31 +599,10 @@ impl TestApp {
         }
     }
 
-    /// Files under the local object store, relative to it.
-    pub fn stored_objects(&self) -> Vec<String> {
-        let root = self.state.settings.data_dir.join("objects");
-        let mut out = Vec::new();
-        let mut dirs = vec![root.clone()];
-        while let Some(d) = dirs.pop() {
-            let Ok(entries) = std::fs::read_dir(&d) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else {
-                    out.push(
-                        p.strip_prefix(&root)
-                            .unwrap()
-                            .to_string_lossy()
-                            .into_owned(),
-                    );
-                }
-            }
-        }
-        out.sort();
-        out
+    /// Every object in the app's store (its local directory, or its
+    /// prefix of the S3 bucket), sorted.
+    pub async fn stored_objects(&self) -> Vec<String> {
+        self.state.storage.keys().await.expect("listing the store")
     }
 
     /// Creates a plan through the API as `token` (asserting 201), returning its body.

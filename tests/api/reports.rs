@@ -148,23 +148,11 @@ async fn an_xlsx_report_of_results_opens_in_an_independent_reader() {
     assert!(labels.contains(&"결과 수".to_owned()), "{labels:?}");
 
     // The object is in storage under a readable name.
-    let dir = app.state.settings.data_dir.join("objects/reports/KR-CW1");
-    let found: Vec<String> = walk(&dir);
+    let found = app.stored_objects().await;
     assert_eq!(found.len(), 1, "{found:?}");
+    let prefix = format!("reports/KR-CW1/{}/", chrono::Utc::now().format("%Y/%m"));
+    assert!(found[0].starts_with(&prefix), "{found:?}");
     assert!(found[0].contains("점검결과_KR-CW1 공장_"), "{found:?}");
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p.display().to_string());
-        }
-    }
-    out
 }
 
 #[tokio::test]
@@ -279,7 +267,12 @@ async fn reports_are_scoped_validated_and_for_managers() {
 
 #[tokio::test]
 async fn a_failing_job_is_retried_then_failed_with_a_readable_error() {
-    let app = spawn_app_with(|o| o.job_max_attempts = Some(2)).await;
+    // Local storage whatever the suite uses: the test breaks its directory.
+    let app = spawn_app_with(|o| {
+        o.job_max_attempts = Some(2);
+        o.storage_url = None;
+    })
+    .await;
     let Recorded { site, manager } = recorded(&app, 1).await;
     let res = app
         .create_report(&manager, &report_body(site, "results", "csv"))
@@ -330,13 +323,12 @@ async fn expired_reports_lose_their_file_and_their_row() {
         .await;
     let id = json_body(res).await["id"].as_i64().unwrap();
     run_jobs(&app).await;
-    let dir = app.state.settings.data_dir.join("objects/reports");
-    assert_eq!(walk(&dir).len(), 1);
+    assert_eq!(app.stored_objects().await.len(), 1);
     // Nothing is due yet.
     gemba::services::reports::expire(&app.state, chrono::Utc::now())
         .await
         .unwrap();
-    assert_eq!(walk(&dir).len(), 1);
+    assert_eq!(app.stored_objects().await.len(), 1);
     let later = chrono::Utc::now() + chrono::Duration::days(2);
     assert_eq!(
         gemba::services::reports::expire(&app.state, later)
@@ -344,7 +336,61 @@ async fn expired_reports_lose_their_file_and_their_row() {
             .unwrap(),
         1
     );
-    assert_eq!(walk(&dir).len(), 0);
+    assert_eq!(app.stored_objects().await.len(), 0);
     let res = app.get_report(&manager, id).await;
     assert_problem(res, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn a_presigned_s3_download_keeps_the_korean_name_and_opens() {
+    let Some(s3) = crate::common::TestS3::from_env("presigned report download") else {
+        return;
+    };
+    let app = spawn_app_with(|o| {
+        s3.apply(o);
+        o.s3_presigned_downloads = Some(true);
+    })
+    .await;
+    assert_eq!(app.state.storage.kind(), "s3");
+    let Recorded { site, manager } = recorded(&app, 2).await;
+    let res = app
+        .create_report(&manager, &report_body(site, "results", "xlsx"))
+        .await;
+    let id = json_body(res).await["id"].as_i64().unwrap();
+    run_jobs(&app).await;
+    let done = json_body(app.get_report(&manager, id).await).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let file_name = done["file_name"].as_str().unwrap().to_owned();
+
+    // 307 to the S3 server itself, valid for minutes.
+    let res = app.get_report_content(&manager, id).await;
+    assert_eq!(res.status(), StatusCode::TEMPORARY_REDIRECT);
+    let url = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(url.starts_with(&s3.endpoint), "{url}");
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    // Fetched without gemba's token, S3 names the file as gemba would.
+    let res = reqwest::get(&url).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(utf8_file_name(&disposition), file_name);
+    let bytes = res.bytes().await.unwrap();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(book.worksheet_range("점검결과").unwrap().height(), 1 + 6);
+    // A tampered URL is refused by S3.
+    let tampered = url.replace("X-Amz-Signature=", "X-Amz-Signature=0");
+    assert_eq!(
+        reqwest::get(&tampered).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    // The object sits under the report's readable key in the bucket.
+    let keys = app.stored_objects().await;
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].contains("점검결과_KR-CW1 공장_"), "{keys:?}");
 }

@@ -4,65 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_gemba");
+use common::process::{BIN, gemba, start_server, terminate};
+
 const PASSWORD: &str = "Very-Secret-Pa55phrase";
-
-fn gemba(dir: &Path, db_url: &str) -> Command {
-    let mut c = Command::new(BIN);
-    c.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GEMBA_DATA_DIR", dir)
-        .env("GEMBA_DATABASE_URL", db_url)
-        .env("GEMBA_BIND", "127.0.0.1:0")
-        .env("GEMBA_LOG", "trace,hyper=info,h2=info")
-        .current_dir(dir);
-    c
-}
-
-fn start_server(dir: &Path, db_url: &str) -> (Child, String, std::thread::JoinHandle<String>) {
-    let mut child = gemba(dir, db_url)
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "serve exited before listening"
-        );
-        if let Some(rest) = line.trim().strip_prefix("gemba listening on ") {
-            break rest.to_owned();
-        }
-    };
-    // Keep draining stdout so the server never writes into a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let stderr = child.stderr.take().unwrap();
-    let console = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut s).unwrap();
-        s
-    });
-    (child, addr, console)
-}
-
-fn terminate(child: &mut Child) {
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
-}
 
 #[tokio::test]
 async fn operator_path_logs_everywhere_and_never_secrets() {

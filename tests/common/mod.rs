@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod process;
+
 use sea_orm::{ConnectionTrait, Database};
 
 /// A database URL no other test uses: a new SQLite file in `dir`, or a new
@@ -69,6 +71,23 @@ impl TestS3 {
                 None
             }
         }
+    }
+
+    /// The same, as a process's environment (`prefix` inside the bucket).
+    pub fn env(&self, prefix: &str) -> Vec<(String, String)> {
+        [
+            (
+                "GEMBA_STORAGE_URL",
+                format!("s3://{}/{prefix}", self.bucket),
+            ),
+            ("GEMBA_S3_ENDPOINT", self.endpoint.clone()),
+            ("GEMBA_S3_REGION", self.region.clone()),
+            ("GEMBA_S3_ACCESS_KEY_ID", self.access_key_id.clone()),
+            ("GEMBA_S3_SECRET_ACCESS_KEY", self.secret_access_key.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
     }
 
     /// Points `o` at a fresh prefix of the bucket.

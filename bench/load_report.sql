@@ -14,15 +14,15 @@ values (1, 1, '유압 압력 점검',
   '[{"key":"p","label":"유압","kind":"number","unit":"MPa","min":1.0,"max":2.0,"required":true}]',
   '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00');
 insert into plan_versions (plan_id, version, items, created_at) select id, 1, items, created_at from plans;
--- One schedule an hour from 2016-01-01.
+-- One schedule every 30 minutes from 2016-01-01 (100,000 end in 2021).
 with recursive g(n) as (select 0 union all select n + 1 from g where n < :N - 1)
 insert into schedules (plan_id, plan_version, site_id, equipment_id, assignee_id, due_at, window_ends_at, status, started_at, completed_at, created_at, updated_at)
 select 1, 1, 1, 1, null,
-       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2016-01-01 00:00:00', '+' || n || ' hours'),
-       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2016-01-01 04:00:00', '+' || n || ' hours'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2016-01-01 00:00:00', '+' || (n * 30) || ' minutes'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2016-01-01 04:00:00', '+' || (n * 30) || ' minutes'),
        'completed',
-       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2016-01-01 00:10:00', '+' || n || ' hours'),
-       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2016-01-01 00:20:00', '+' || n || ' hours'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2016-01-01 00:10:00', '+' || (n * 30) || ' minutes'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2016-01-01 00:20:00', '+' || (n * 30) || ' minutes'),
        '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'
 from g;
 insert into results (schedule_id, plan_id, plan_version, site_id, due_at, submitted_by, submitted_at, notes, passed, failed_items, pass_rate, response, idempotency_key, request_hash)

@@ -41,15 +41,18 @@ for N in 10000 100000; do
     GEMBA_BIND="127.0.0.1:$PORT" GEMBA_JOB_WORKERS=1 GEMBA_JOB_POLL_MS=50 "$BIN" serve >/dev/null 2>&1 &
     PID=$!
     line=$(python3 - "$PORT" "$PID" "$N" "$fmt" <<'PY'
-import json, sys, time, urllib.request
+import json, sys, time, urllib.error, urllib.request
 port, pid, n, fmt = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 base = f"http://127.0.0.1:{port}/api/v1"
 def call(method, path, body=None, token=None):
     req = urllib.request.Request(base + path, method=method,
         data=json.dumps(body).encode() if body is not None else None,
         headers={"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
+    try:
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        sys.exit(f"{method} {path}: {e.code} {e.read().decode()}")
 for _ in range(200):
     try:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live"); break
@@ -58,7 +61,7 @@ for _ in range(200):
 token = call("POST", "/auth/login", {"email": "admin@bench.example", "password": "bench admin passphrase"})["access_token"]
 t0 = time.monotonic()
 r = call("POST", "/reports", {"kind": "results", "format": fmt, "site_id": 1, "locale": "ko",
-    "from": "2015-01-01T00:00:00Z", "to": "2026-12-31T00:00:00Z"}, token)
+    "from": "2016-01-01T00:00:00Z", "to": "2025-12-31T00:00:00Z"}, token)
 while r["status"] not in ("succeeded", "failed"):
     time.sleep(0.02)
     r = call("GET", f"/reports/{r['id']}", token=token)

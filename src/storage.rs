@@ -22,8 +22,13 @@ use object_store::{
 use crate::config::StorageSettings;
 use crate::metrics::Metrics;
 
-/// Parts of a multipart upload (S3's minimum is 5 MiB).
-const PART_BYTES: usize = 8 * 1024 * 1024;
+/// Parts of a multipart upload on S3: its minimum, since every part in
+/// flight is held in memory.
+const S3_PART_BYTES: usize = 5 * 1024 * 1024;
+/// Parts of an upload to the local directory, written as they come.
+const LOCAL_PART_BYTES: usize = 1024 * 1024;
+/// Parts being sent while the next one fills.
+const PARTS_IN_FLIGHT: usize = 2;
 /// Longest sanitized key segment, in characters.
 const MAX_SEGMENT_CHARS: usize = 120;
 
@@ -264,10 +269,21 @@ impl Storage {
         let r = self.store.put_multipart_opts(&key.path(), opts).await;
         let upload = self.failed("put", r)?;
         Ok(Upload {
-            writer: Some(WriteMultipart::new_with_chunk_size(upload, PART_BYTES)),
+            writer: Some(WriteMultipart::new_with_chunk_size(
+                upload,
+                self.part_bytes(),
+            )),
             storage: self.clone(),
             written: 0,
         })
+    }
+
+    fn part_bytes(&self) -> usize {
+        if self.s3.is_some() {
+            S3_PART_BYTES
+        } else {
+            LOCAL_PART_BYTES
+        }
     }
 
     /// Copies a local file into `key`, part by part.
@@ -282,19 +298,24 @@ impl Storage {
             .await
             .with_context(|| format!("opening {}", file.display()))?;
         let mut upload = self.upload(key, content_type).await?;
-        let mut buf = vec![0u8; 1024 * 1024];
+        let chunk = self.part_bytes();
         loop {
-            let n = match f.read(&mut buf).await {
-                Ok(n) => n,
-                Err(e) => {
-                    upload.abort().await;
-                    return Err(e).context("reading the report file");
+            // A whole part per buffer: each buffer is held until its part is sent.
+            let mut buf = bytes::BytesMut::with_capacity(chunk);
+            while buf.len() < chunk {
+                match f.read_buf(&mut buf).await {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        upload.abort().await;
+                        return Err(e).context("reading the report file");
+                    }
                 }
-            };
-            if n == 0 {
+            }
+            if buf.is_empty() {
                 break;
             }
-            if let Err(e) = upload.write(Bytes::copy_from_slice(&buf[..n])).await {
+            if let Err(e) = upload.write(buf.freeze()).await {
                 upload.abort().await;
                 return Err(e);
             }
@@ -399,7 +420,7 @@ impl Upload {
         let Some(w) = self.writer.as_mut() else {
             anyhow::bail!("upload already finished");
         };
-        let r = w.wait_for_capacity(4).await;
+        let r = w.wait_for_capacity(PARTS_IN_FLIGHT).await;
         self.storage.failed("put", r)?;
         self.written += bytes.len() as u64;
         w.put(bytes);

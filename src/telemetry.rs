@@ -39,7 +39,11 @@ pub fn init(settings: &Settings) -> anyhow::Result<WorkerGuard> {
                 settings.log_dir.display()
             )
         })?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue preallocates 128k lines (4 MiB); 16k lines still
+    // absorb any burst the file cannot take at once.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(16_384)
+        .finish(appender);
     tracing_subscriber::registry()
         .with(filter)
         .with(

@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::stored;
 use crate::domain::page::PageRequest;
-use crate::domain::report::{NewReport, Progress, Report, ReportStatus};
+use crate::domain::report::{NewReport, Progress, Report, ReportKind, ReportStatus};
 use crate::entities::reports::{self, Column, Entity as Reports};
 use crate::entities::{result_values, results, schedules};
 
@@ -420,6 +420,40 @@ fn in_scope<C: ColumnTrait>(site: C, due: C, s: &RowScope) -> Condition {
         .add(due.lt(DateTime::<FixedOffset>::from(s.to)))
 }
 
+/// How many rows a report of this kind lists: the expected total that
+/// progress is measured against.
+pub async fn count_rows(
+    conn: &impl ConnectionTrait,
+    kind: ReportKind,
+    s: &RowScope,
+) -> Result<i64, DbErr> {
+    async fn count<E: EntityTrait>(
+        conn: &impl ConnectionTrait,
+        site: E::Column,
+        due: E::Column,
+        s: &RowScope,
+    ) -> Result<i64, DbErr> {
+        let n: Option<i64> = E::find()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(in_scope(site, due, s))
+            .into_tuple()
+            .one(conn)
+            .await?;
+        Ok(n.unwrap_or(0))
+    }
+    match kind {
+        ReportKind::Schedules => {
+            use schedules::Column as C;
+            count::<schedules::Entity>(conn, C::SiteId, C::DueAt, s).await
+        }
+        ReportKind::Results => {
+            use result_values::Column as C;
+            count::<result_values::Entity>(conn, C::SiteId, C::DueAt, s).await
+        }
+    }
+}
+
 /// One schedule of a schedules report.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct ScheduleRow {
@@ -432,18 +466,6 @@ pub struct ScheduleRow {
     pub assignee_id: Option<i64>,
     pub started_at: Option<DateTime<FixedOffset>>,
     pub completed_at: Option<DateTime<FixedOffset>>,
-}
-
-pub async fn count_schedules(conn: &impl ConnectionTrait, s: &RowScope) -> Result<i64, DbErr> {
-    use schedules::Column as C;
-    let n: Option<i64> = schedules::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(in_scope(C::SiteId, C::DueAt, s))
-        .into_tuple()
-        .one(conn)
-        .await?;
-    Ok(n.unwrap_or(0))
 }
 
 pub async fn schedule_rows(
@@ -492,18 +514,6 @@ pub struct ValueRow {
     pub submitted_at: DateTime<FixedOffset>,
     pub schedule_id: i64,
     pub equipment_id: i64,
-}
-
-pub async fn count_values(conn: &impl ConnectionTrait, s: &RowScope) -> Result<i64, DbErr> {
-    use result_values::Column as C;
-    let n: Option<i64> = result_values::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(in_scope(C::SiteId, C::DueAt, s))
-        .into_tuple()
-        .one(conn)
-        .await?;
-    Ok(n.unwrap_or(0))
 }
 
 pub async fn value_rows(

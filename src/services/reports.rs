@@ -111,10 +111,7 @@ pub async fn generate(state: &AppState, claim: &Claim) -> anyhow::Result<()> {
         from: r.from,
         to: r.to,
     };
-    let total = match r.kind {
-        ReportKind::Schedules => repo::count_schedules(&state.db, &scope).await?,
-        ReportKind::Results => repo::count_values(&state.db, &scope).await?,
-    };
+    let total = repo::count_rows(&state.db, r.kind, &scope).await?;
     let lease = state.settings.jobs.lease;
     let mut progress = Progress {
         rows_written: 0,

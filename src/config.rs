@@ -49,6 +49,10 @@ pub struct SettingsOverrides {
     /// in the data dir when not set.
     #[arg(long, env = "GEMBA_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`
+    /// (at least 16 bytes). Off by default.
+    #[arg(long, env = "GEMBA_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
     /// Access token lifetime in seconds.
     #[arg(long, env = "GEMBA_ACCESS_TOKEN_TTL_SECS")]
     pub access_token_ttl_secs: Option<u64>,
@@ -156,6 +160,8 @@ pub struct Settings {
     pub log_retention: usize,
     /// Never printed: `Debug` shows `[redacted]`.
     pub jwt_secret: Option<Secret>,
+    /// The bearer token `/metrics` requires, if any; never printed.
+    pub metrics_token: Option<Secret>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub body_limit_bytes: usize,
@@ -246,6 +252,11 @@ impl Settings {
         {
             bail!("GEMBA_JWT_SECRET: must be at least 32 bytes long");
         }
+        if let Some(token) = &o.metrics_token
+            && token.expose().len() < 16
+        {
+            bail!("GEMBA_METRICS_TOKEN: must be at least 16 bytes long");
+        }
         let positive = |name: &str, v: u64| -> anyhow::Result<u64> {
             if v == 0 {
                 bail!("{name}: must be greater than zero");
@@ -270,6 +281,7 @@ impl Settings {
             log_dir,
             log_retention: o.log_retention.unwrap_or(14).max(1),
             jwt_secret: o.jwt_secret,
+            metrics_token: o.metrics_token,
             access_token_ttl: Duration::from_secs(positive(
                 "GEMBA_ACCESS_TOKEN_TTL_SECS",
                 o.access_token_ttl_secs.unwrap_or(15 * 60),
@@ -384,6 +396,7 @@ impl SettingsOverrides {
             log_dir,
             log_retention,
             jwt_secret,
+            metrics_token,
             access_token_ttl_secs,
             refresh_token_ttl_secs,
             body_limit_bytes,

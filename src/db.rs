@@ -15,11 +15,33 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     if settings.is_sqlite() {
         ensure_sqlite_dir(&settings.database_url)?;
     }
+    open(
+        settings,
+        settings.db_max_connections,
+        settings.db_acquire_timeout,
+        Duration::from_secs(5),
+    )
+    .await
+}
+
+/// One connection of its own for the database watcher (`db_gate`): quick
+/// to give up, and never queued behind the requests' pool.
+pub async fn connect_probe(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let t = crate::db_gate::PROBE_TIMEOUT;
+    open(settings, 1, t, t).await
+}
+
+async fn open(
+    settings: &Settings,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    connect_timeout: Duration,
+) -> anyhow::Result<DatabaseConnection> {
     let mut opt = ConnectOptions::new(settings.database_url.clone());
-    opt.max_connections(settings.db_max_connections)
+    opt.max_connections(max_connections)
         .min_connections(0)
-        .acquire_timeout(settings.db_acquire_timeout)
-        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(acquire_timeout)
+        .connect_timeout(connect_timeout)
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Debug)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(500))

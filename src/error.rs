@@ -81,9 +81,20 @@ impl Problem {
     }
 }
 
-/// The full cause chain of a 5xx, carried to the boundary for the log only.
+/// The full cause chain of a 5xx, carried to the boundary for the log only;
+/// empty when it was logged already.
 #[derive(Clone)]
 pub struct ErrorReport(pub std::sync::Arc<String>);
+
+impl ErrorReport {
+    fn quiet() -> Self {
+        Self(std::sync::Arc::default())
+    }
+}
+
+/// On a response whose error was the database being unreachable.
+#[derive(Clone, Copy)]
+pub struct DbUnreachable;
 
 /// Every error a handler can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +123,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
+    /// The database is known to be away (`db_gate`): answered at once,
+    /// logged once by the gate rather than per request.
+    #[error("database unreachable")]
+    DatabaseAway,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -136,7 +151,7 @@ impl AppError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::DatabaseAway => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -173,6 +188,10 @@ impl AppError {
             Self::Unavailable(_) => (
                 "unavailable",
                 Some("a backing service is unavailable; retry later".to_owned()),
+            ),
+            Self::DatabaseAway => (
+                "unavailable",
+                Some("the database is unreachable; retry in a moment".to_owned()),
             ),
             Self::Internal(_) => (
                 "internal",
@@ -211,6 +230,14 @@ impl IntoResponse for AppError {
                     res.headers_mut()
                         .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
                 }
+                if e.downcast_ref::<DbErr>().is_some_and(db_unreachable) {
+                    res.extensions_mut().insert(DbUnreachable);
+                }
+            }
+            Self::DatabaseAway => {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                res.extensions_mut().insert(ErrorReport::quiet());
             }
             _ => {}
         }
@@ -229,25 +256,42 @@ pub fn problem_response(problem: &Problem) -> Response {
     res
 }
 
-/// True when the error means the database cannot be reached (503, not 500).
+/// True when the error means the database cannot serve now (503, not 500):
+/// unreachable, or busy.
 pub fn db_unavailable(err: &DbErr) -> bool {
+    // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout, PostgreSQL's too
+    // many connections: the database is overloaded, which is retryable.
+    db_unreachable(err) || matches!(db_code(err).as_deref(), Some("5" | "6" | "517" | "53300"))
+}
+
+/// True when the error means the connection to the database failed (not
+/// that it is busy): the watcher (`db_gate`) should look at once.
+pub fn db_unreachable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as E;
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            use sea_orm::sqlx::Error as E;
-            match e.as_ref() {
-                E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_) => true,
-                // SQLITE_BUSY / SQLITE_LOCKED after the busy timeout: the
-                // database is overloaded, which is a retryable condition.
-                E::Database(db) => {
-                    matches!(db.code().as_deref(), Some("5" | "6" | "517"))
-                    // PostgreSQL: admin shutdown, cannot connect now, too many connections.
-                    || matches!(db.code().as_deref(), Some("57P01" | "57P03" | "53300"))
-                }
-                _ => false,
-            }
+            matches!(
+                e.as_ref(),
+                E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Tls(_)
+            )
+            // PostgreSQL: admin shutdown, cannot connect now.
+            || matches!(db_code(err).as_deref(), Some("57P01" | "57P03"))
         }
         _ => false,
+    }
+}
+
+/// The database's own error code, if it gave one.
+fn db_code(err: &DbErr) -> Option<String> {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sea_orm::sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod db_gate;
 pub mod demo;
 pub mod domain;
 pub mod entities;

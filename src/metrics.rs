@@ -57,6 +57,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     pool_in_use: Gauge,
     pool_idle: Gauge,
+    database_up: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -106,6 +107,12 @@ impl Default for Metrics {
             "Idle database connections in the pool",
             pool_idle.clone(),
         );
+        let database_up = Gauge::default();
+        registry.register(
+            "database_up",
+            "1 while the database answers the watcher's probe, 0 while it is away",
+            database_up.clone(),
+        );
         let jobs = Family::<JobLabels, Gauge>::default();
         let job_seconds = Family::<OutcomeLabels, Histogram>::new_with_constructor(
             job_histogram as fn() -> Histogram,
@@ -133,6 +140,7 @@ impl Default for Metrics {
             latency,
             pool_in_use,
             pool_idle,
+            database_up,
         }
     }
 }
@@ -181,8 +189,9 @@ impl Metrics {
         self.db_statements.get()
     }
 
-    /// The text exposition, with the pool gauges read now.
-    pub fn render(&self, db: &DatabaseConnection) -> String {
+    /// The text exposition, with the pool and database gauges read now.
+    pub fn render(&self, db: &DatabaseConnection, database_up: bool) -> String {
+        self.database_up.set(i64::from(database_up));
         let (size, idle) = pool_stats(db);
         self.pool_in_use.set(i64::from(size.saturating_sub(idle)));
         self.pool_idle.set(i64::from(idle));

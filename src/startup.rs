@@ -69,6 +69,9 @@ impl Application {
                 crate::services::generation::spawn_scheduler(self.state.clone(), every)
             });
         let jobs = crate::jobs::spawn(self.state.clone());
+        let (stop_watcher, stopped) = tokio::sync::watch::channel(false);
+        let probe = db::connect_probe(&self.state.settings).await?;
+        let watcher = self.state.db_gate.spawn_watcher(probe, stopped);
         axum::serve(
             self.listener,
             self.router
@@ -81,6 +84,8 @@ impl Application {
             s.abort();
         }
         jobs.stop().await;
+        let _ = stop_watcher.send(true);
+        watcher.await.ok();
         self.state.db.clone().close().await.ok();
         Ok(())
     }
@@ -97,6 +102,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let storage = Storage::open(&settings.storage, metrics.clone())?;
     Ok(AppState {
         db,
+        db_gate: crate::db_gate::DbGate::default(),
         passwords: Passwords::new(settings.hash_concurrency),
         tokens: Arc::new(Tokens::new(
             &secret,
@@ -142,6 +148,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             Limits::from(settings.as_ref()),
             crate::routes::limits::limit,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.db_gate.clone(),
+            crate::routes::gate::fail_fast,
         ))
         .layer(DefaultBodyLimit::disable());
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
+use crate::db_gate::DbGate;
 use crate::domain::user::EmailPolicy;
 use crate::metrics::Metrics;
 use crate::security::{Passwords, Tokens};
@@ -13,6 +14,8 @@ use crate::storage::Storage;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Whether `db` can be reached right now.
+    pub db_gate: DbGate,
     pub settings: Arc<Settings>,
     pub passwords: Passwords,
     pub tokens: Arc<Tokens>,

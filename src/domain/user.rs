@@ -323,8 +323,9 @@ impl Checked for UserQuery {}
 pub struct UserFilter {
     pub role: Option<Role>,
     pub active: Option<bool>,
-    /// Restrict to these roles (what the caller may see).
-    pub roles_visible: Option<Vec<Role>>,
+    /// Restrict to members of these sites (a manager sees the users of
+    /// their own sites only).
+    pub sites: Option<Vec<i64>>,
 }
 
 #[cfg(test)]

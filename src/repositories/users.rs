@@ -71,11 +71,20 @@ pub async fn insert(
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<User>, DbErr> {
-    Users::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(User::try_from)
-        .transpose()
+    find_visible(conn, id, None).await
+}
+
+/// The user, if they are a member of one of `sites` (any user when `None`).
+pub async fn find_visible(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    sites: Option<&[i64]>,
+) -> Result<Option<User>, DbErr> {
+    let mut q = Users::find_by_id(id);
+    if let Some(sites) = sites {
+        q = q.filter(member_of(sites));
+    }
+    q.one(conn).await?.map(User::try_from).transpose()
 }
 
 pub async fn credentials_by_email(
@@ -129,11 +138,11 @@ pub async fn list(
     if let Some(role) = filter.role {
         q = q.filter(Column::Role.eq(role.as_str()));
     }
-    if let Some(roles) = &filter.roles_visible {
-        q = q.filter(Column::Role.is_in(roles.iter().map(|r| r.as_str())));
-    }
     if let Some(active) = filter.active {
         q = q.filter(Column::IsActive.eq(active));
+    }
+    if let Some(sites) = &filter.sites {
+        q = q.filter(member_of(sites));
     }
     if let Some(after) = page.after {
         q = q.filter(Column::Id.gt(after));
@@ -198,4 +207,16 @@ pub async fn names(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(i64,
         .into_tuple()
         .all(conn)
         .await
+}
+
+/// Users who are members of at least one of `sites`.
+fn member_of(sites: &[i64]) -> sea_orm::sea_query::SimpleExpr {
+    use crate::entities::site_members::{Column as M, Entity as Members};
+    Column::Id.in_subquery(
+        sea_orm::sea_query::Query::select()
+            .column(M::UserId)
+            .from(Members)
+            .and_where(M::SiteId.is_in(sites.iter().copied()))
+            .to_owned(),
+    )
 }

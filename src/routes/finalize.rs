@@ -40,6 +40,7 @@ pub async fn finalize_problem(req: Request, next: Next) -> Response {
     };
     if status.is_server_error() {
         match &report {
+            Some(r) if r.0.is_empty() => {}
             Some(r) => tracing::error!(target: "gemba::error", error = %r.0, "request failed"),
             None => {
                 tracing::error!(target: "gemba::error", "request failed without an error report")

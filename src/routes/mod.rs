@@ -9,6 +9,7 @@ pub mod equipment;
 pub mod extract;
 pub mod files;
 pub mod finalize;
+pub mod gate;
 pub mod health;
 pub mod json;
 pub mod limits;

@@ -11,7 +11,7 @@ use crate::domain::user::{ChangePassword, MePatch, NewUser, User, UserPatch, Use
 use crate::error::AppResult;
 use crate::routes::extract::{AnyRole, Authenticated, ManagerOrAdmin};
 use crate::routes::extract::{Path, Query};
-use crate::routes::problems::{Conflict, Forbidden};
+use crate::routes::problems::{Conflict, Forbidden, NotFound};
 use crate::services;
 use crate::state::AppState;
 
@@ -44,7 +44,8 @@ async fn create_user(
     ))
 }
 
-/// List users, oldest first, a page at a time.
+/// List users, oldest first, a page at a time: every user for admins, the
+/// members of their own sites for managers.
 #[utoipa::path(get, path = "/users", tag = "users", operation_id = "list_users",
     params(UserQuery),
     responses(
@@ -52,10 +53,12 @@ async fn create_user(
         (status = 403, response = Forbidden)))]
 async fn list_users(
     State(state): State<AppState>,
-    _auth: Authenticated<ManagerOrAdmin>,
+    auth: Authenticated<ManagerOrAdmin>,
     Query(query): Query<UserQuery>,
 ) -> AppResult<Json<Page<User>>> {
-    services::users::list(&state, query).await.map(Json)
+    services::users::list(&state, &auth.user, query)
+        .await
+        .map(Json)
 }
 
 /// Read a user.
@@ -63,13 +66,13 @@ async fn list_users(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 403, response = Forbidden)))]
+        (status = 403, response = Forbidden), (status = 404, response = NotFound)))]
 async fn get_user(
     State(state): State<AppState>,
-    _auth: Authenticated<ManagerOrAdmin>,
+    auth: Authenticated<ManagerOrAdmin>,
     Path(id): Path<i64>,
 ) -> AppResult<Json<User>> {
-    services::users::get(&state, id).await.map(Json)
+    services::users::get(&state, &auth.user, id).await.map(Json)
 }
 
 /// Change a user's e-mail, name, role or active flag.
@@ -114,7 +117,7 @@ async fn get_me(
     State(state): State<AppState>,
     auth: Authenticated<AnyRole>,
 ) -> AppResult<Json<User>> {
-    services::users::get(&state, auth.user.id).await.map(Json)
+    services::users::me(&state, &auth.user).await.map(Json)
 }
 
 /// Change the caller's own name.

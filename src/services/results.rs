@@ -3,6 +3,7 @@
 //! retried submit with the same `Idempotency-Key` gets the first answer.
 
 use chrono::Utc;
+use sea_orm::SqlErr;
 use sha2::{Digest, Sha256};
 
 use crate::db::begin_write;
@@ -11,7 +12,7 @@ use crate::domain::result::{
     IdempotencyKey, InspectionResult, RecordedResult, SubmitResult, judge, summarize,
 };
 use crate::domain::schedule::ScheduleStatus;
-use crate::error::{AppError, AppResult, Conflicts, OrConflict};
+use crate::error::{AppError, AppResult, Conflicts, sql_err};
 use crate::repositories::{plans, results, schedules};
 use crate::services::audit::{self, Change};
 use crate::services::visible;
@@ -49,22 +50,7 @@ pub async fn submit(
     let txn = begin_write(&state.db).await?;
     let schedule = visible(actor, schedules::find(&txn, schedule_id).await?)?;
     if let Some(existing) = results::find_by_schedule(&txn, schedule_id).await? {
-        return match (key_of(idempotency_key), &existing.idempotency_key) {
-            (Some(k), Some(stored)) if k == stored && existing.request_hash == hash => {
-                Ok(Submitted {
-                    result: existing.result,
-                    replayed: true,
-                })
-            }
-            (Some(k), Some(stored)) if k == stored => Err(AppError::validation(
-                "Idempotency-Key",
-                "reused",
-                "this key was used for a different submission",
-            )),
-            _ => Err(AppError::Conflict(
-                "the schedule already has a result".into(),
-            )),
-        };
+        return answer_existing(existing, idempotency_key, &hash);
     }
     if !schedule.status.is_pending() {
         return Err(AppError::Conflict(format!(
@@ -96,7 +82,7 @@ pub async fn submit(
         submitted_by: actor.actor_id(),
         submitted_at: now,
     };
-    results::insert(
+    let inserted = results::insert(
         &txn,
         &result,
         schedule.site_id,
@@ -104,8 +90,21 @@ pub async fn submit(
         key_of(idempotency_key),
         &hash,
     )
-    .await
-    .or_conflict(&CONFLICTS)?;
+    .await;
+    if let Err(e) = inserted {
+        if !matches!(sql_err(&e), Some(SqlErr::UniqueConstraintViolation(_))) {
+            return Err(CONFLICTS.map(e));
+        }
+        // A concurrent submit committed first (PostgreSQL lets both read
+        // "no result" and the unique index decides; SQLite's write lock
+        // makes the second one read the first's result above). Answer as
+        // for a submit that came after it, so both databases agree.
+        txn.rollback().await?;
+        let existing = results::find_by_schedule(&state.db, schedule_id)
+            .await?
+            .ok_or_else(|| CONFLICTS.map(e))?;
+        return answer_existing(existing, idempotency_key, &hash);
+    }
     let after = schedules::update(
         &txn,
         schedule_id,
@@ -125,6 +124,30 @@ pub async fn submit(
         result,
         replayed: false,
     })
+}
+
+/// The answer to a submit for a schedule that already has a result: the
+/// first answer again for a retry (same key, same body); 422 for a key
+/// reused with another body; otherwise 409.
+fn answer_existing(
+    existing: results::StoredResult,
+    key: Option<&IdempotencyKey>,
+    hash: &str,
+) -> AppResult<Submitted> {
+    match (key_of(key), &existing.idempotency_key) {
+        (Some(k), Some(stored)) if k == stored && existing.request_hash == hash => Ok(Submitted {
+            result: existing.result,
+            replayed: true,
+        }),
+        (Some(k), Some(stored)) if k == stored => Err(AppError::validation(
+            "Idempotency-Key",
+            "reused",
+            "this key was used for a different submission",
+        )),
+        _ => Err(AppError::Conflict(
+            "the schedule already has a result".into(),
+        )),
+    }
 }
 
 pub async fn get(

@@ -41,19 +41,34 @@ pub async fn create(state: &AppState, actor: &CurrentUser, new: NewUser) -> AppR
     Ok(user)
 }
 
-pub async fn list(state: &AppState, query: UserQuery) -> AppResult<Page<User>> {
+/// Admins list every user; managers the members of their own sites.
+pub async fn list(
+    state: &AppState,
+    actor: &CurrentUser,
+    query: UserQuery,
+) -> AppResult<Page<User>> {
     let page = PageRequest::new(query.limit, query.cursor.map(|c| c.0));
     let filter = UserFilter {
         role: query.role,
         active: query.active,
-        roles_visible: None,
+        sites: actor.site_scope().map(<[i64]>::to_vec),
     };
     let rows = users::list(&state.db, &filter, &page).await?;
     Ok(page.page(rows, |u| u.id))
 }
 
-pub async fn get(state: &AppState, id: i64) -> AppResult<User> {
-    users::find(&state.db, id).await?.ok_or(AppError::NotFound)
+/// The caller's own account.
+pub async fn me(state: &AppState, actor: &CurrentUser) -> AppResult<User> {
+    users::find(&state.db, actor.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A user the caller may see (404 for a manager outside their sites).
+pub async fn get(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<User> {
+    users::find_visible(&state.db, id, actor.site_scope())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn update(
@@ -87,7 +102,9 @@ async fn apply_changes(
     changes: UserPatch,
 ) -> AppResult<User> {
     let txn = begin_write(&state.db).await?;
-    let target = users::find(&txn, id).await?.ok_or(AppError::NotFound)?;
+    let target = users::find_visible(&txn, id, actor.site_scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !actor.role.may_manage(target.role) {
         return Err(AppError::Forbidden(
             "you may not change users with this role",

@@ -57,6 +57,31 @@ async fn metrics_count_requests_by_route_and_show_the_pool() {
     assert!(text.contains("gemba_http_request_duration_seconds_bucket"));
     assert!(text.contains("gemba_db_pool_connections_in_use"));
     assert!(text.contains("gemba_db_pool_connections_idle"));
+    assert!(text.contains("gemba_database_up 1"), "{text}");
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_bearer_token() {
+    let token = "metrics-scraper-token-2026";
+    let app = crate::helpers::spawn_app_with(|o| o.metrics_token = Some(token.into())).await;
+    for given in [None, Some("wrong-token-wrong-token"), Some("")] {
+        let res = app.get("/metrics", given).await;
+        assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"gemba\"");
+        crate::helpers::assert_problem(res, StatusCode::UNAUTHORIZED).await;
+    }
+    let res = app.get("/metrics", Some(token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("gemba_http_requests_total")
+    );
+    // Health stays open to the load balancer.
+    assert_eq!(
+        app.get("/health/ready", None).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod attachments;
 mod auth;
 mod concurrency;
 mod errors;
+mod faults;
 mod health;
 mod openapi;
 mod plans;

@@ -225,7 +225,10 @@ async fn call(
     let rb = |path: String| app.request(method.clone(), &path, token);
     let fresh_viewer = || async {
         let email = format!("target-{}@factory.example", uuid::Uuid::new_v4().simple());
-        app.seed_user(&email, Role::Viewer).await
+        let id = app.seed_user(&email, Role::Viewer).await;
+        // On the caller's site: managers manage the users of their sites.
+        app.seed_member(site, id).await;
+        id
     };
     // Fresh targets where a call would consume them (deletes), the shared
     // site (every caller is a member) otherwise.

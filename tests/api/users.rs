@@ -295,15 +295,79 @@ async fn nobody_removes_or_demotes_themself_so_an_admin_remains() {
 }
 
 #[tokio::test]
+async fn managers_see_only_the_users_of_their_sites() {
+    let app = spawn_app().await;
+    let (own, other) = (
+        app.seed_site("KR-OWN", "Asia/Seoul").await,
+        app.seed_site("KR-OTHER", "Asia/Seoul").await,
+    );
+    let manager = app.member(Role::Manager, own).await;
+    let colleague = app
+        .seed_user("colleague@factory.example", Role::Inspector)
+        .await;
+    app.seed_member(own, colleague).await;
+    let stranger = app
+        .seed_user("stranger@factory.example", Role::Inspector)
+        .await;
+    app.seed_member(other, stranger).await;
+    let unplaced = app
+        .seed_user("unplaced@factory.example", Role::Inspector)
+        .await;
+
+    let res = app.list_users(&manager.token, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ids: Vec<i64> = json_body(res).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [manager.id, colleague]);
+    for id in [stranger, unplaced] {
+        assert_problem(
+            app.get_user(&manager.token, id).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        let res = app
+            .update_user(&manager.token, id, &json!({"name": "x"}))
+            .await;
+        assert_problem(res, StatusCode::NOT_FOUND).await;
+        assert_problem(
+            app.delete_user(&manager.token, id).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
+    assert_eq!(
+        app.get_user(&manager.token, colleague).await.status(),
+        StatusCode::OK
+    );
+    // Once placed on the manager's site, the new user is theirs to manage.
+    app.seed_member(own, unplaced).await;
+    let res = app
+        .update_user(&manager.token, unplaced, &json!({"name": "현장 점검자"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Admins see everyone.
+    let admin = app.admin_token().await;
+    let res = app.list_users(&admin, "").await;
+    assert_eq!(json_body(res).await["items"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
 async fn managers_cannot_touch_admins() {
     let app = spawn_app().await;
+    let site = app.seed_site("KR-A", "Asia/Seoul").await;
     let admin_id = app.seed_user("root@factory.example", Role::Admin).await;
-    let manager = app.actor(Role::Manager).await.token;
+    app.seed_member(site, admin_id).await;
+    let manager = app.member(Role::Manager, site).await.token;
     let res = app
         .update_user(&manager, admin_id, &json!({"name": "x"}))
         .await;
     assert_problem(res, StatusCode::FORBIDDEN).await;
     let inspector = app.seed_user("i@factory.example", Role::Inspector).await;
+    app.seed_member(site, inspector).await;
     let res = app
         .update_user(&manager, inspector, &json!({"role": "admin"}))
         .await;

@@ -1,0 +1,200 @@
+//! The database goes away under a write load and comes back (PostgreSQL
+//! behind a TCP proxy the test cuts): answers turn to 503 within 2 s and
+//! stay fast, readiness says 503 at once, gemba serves again within 2 s of
+//! the database returning, and no write is lost or half-written.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+
+use crate::common::proxy::Proxy;
+use crate::helpers::*;
+
+/// One write: which equipment code, what came back, when.
+struct Write {
+    code: String,
+    status: Option<StatusCode>,
+    sent: Instant,
+    answered: Instant,
+}
+
+/// `host:port` of a `postgres://user@host:port/db` URL.
+fn server_of(url: &str) -> &str {
+    let rest = &url[url
+        .find('@')
+        .map_or(url.find("://").unwrap() + 3, |at| at + 1)..];
+    &rest[..rest.find('/').unwrap_or(rest.len())]
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let db = &app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_outage_fails_fast_loses_nothing_and_recovers() {
+    let Ok(admin_url) = std::env::var("GEMBA_TEST_DATABASE_URL") else {
+        eprintln!("skipped: the outage test needs PostgreSQL (GEMBA_TEST_DATABASE_URL)");
+        return;
+    };
+    if admin_url.is_empty() {
+        return;
+    }
+    let server = server_of(&admin_url).to_owned();
+    let target: SocketAddr = tokio::net::lookup_host(server.as_str())
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = Proxy::start(target).await;
+    let via_proxy = proxy.addr.to_string();
+    let app = Arc::new(
+        spawn_app_with(|o| {
+            let url = o.database_url.take().unwrap();
+            o.database_url = Some(url.replacen(&server, &via_proxy, 1));
+        })
+        .await,
+    );
+    let site = app.seed_site("KR-FAULT", "Asia/Seoul").await;
+    let token = Arc::new(app.admin_token().await);
+
+    // Eight clients writing equipment as fast as they are answered.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut writers = tokio::task::JoinSet::new();
+    for w in 0..8 {
+        let (app, token, stop) = (app.clone(), token.clone(), stop.clone());
+        writers.spawn(async move {
+            let mut done = Vec::new();
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let code = format!("W{w}-{n}");
+                let sent = Instant::now();
+                let res = app
+                    .request(reqwest::Method::POST, "/api/v1/equipment", Some(&token))
+                    .timeout(Duration::from_secs(20))
+                    .json(&json!({"site_id": site, "code": code, "name": "설비", "line": "A", "kind": "press"}))
+                    .send()
+                    .await;
+                let status = res.ok().map(|r| r.status());
+                done.push(Write {
+                    code: code.to_uppercase(),
+                    status,
+                    sent,
+                    answered: Instant::now(),
+                });
+                if status == Some(StatusCode::SERVICE_UNAVAILABLE) {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            done
+        });
+    }
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let cut = Instant::now();
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let asked = Instant::now();
+    let ready = app.get("/health/ready", None).await;
+    let ready_took = asked.elapsed();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.headers()["retry-after"], "1");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let restored = Instant::now();
+    proxy.restore();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::Relaxed);
+    let writes: Vec<Write> = writers.join_all().await.into_iter().flatten().collect();
+
+    let ok = |w: &&Write| w.status == Some(StatusCode::CREATED);
+    let failed = |w: &&Write| w.status == Some(StatusCode::SERVICE_UNAVAILABLE);
+    let first_503 = writes
+        .iter()
+        .filter(failed)
+        .map(|w| w.answered.saturating_duration_since(cut))
+        .min()
+        .expect("writes were answered 503 during the outage");
+    // Once the gate is closed, every answer is quick.
+    let slowest_while_away = writes
+        .iter()
+        .filter(|w| w.sent > cut + Duration::from_secs(2) && w.sent < restored)
+        .map(|w| w.answered - w.sent)
+        .max()
+        .expect("writes were sent during the outage");
+    let recovered = writes
+        .iter()
+        .filter(ok)
+        .filter(|w| w.sent >= restored)
+        .map(|w| w.answered - restored)
+        .min()
+        .expect("writes succeeded after the database came back");
+    let acknowledged: Vec<&Write> = writes.iter().filter(ok).collect();
+    let refused = writes.iter().filter(failed).count();
+    let other: Vec<_> = writes
+        .iter()
+        .filter(|w| !ok(w) && !failed(w))
+        .map(|w| (&w.code, w.status))
+        .collect();
+    eprintln!(
+        "outage: {} writes, {} acknowledged, {} answered 503; first 503 {:?} after the cut; \
+         slowest answer while away {:?}; readiness 503 in {:?}; first 2xx {:?} after the database returned",
+        writes.len(),
+        acknowledged.len(),
+        refused,
+        first_503,
+        slowest_while_away,
+        ready_took,
+        recovered
+    );
+    assert!(other.is_empty(), "only 201 or 503: {other:?}");
+    assert!(first_503 <= Duration::from_secs(2), "{first_503:?}");
+    assert!(
+        slowest_while_away <= Duration::from_millis(1500),
+        "{slowest_while_away:?}"
+    );
+    assert!(ready_took <= Duration::from_secs(1), "{ready_took:?}");
+    assert!(recovered <= Duration::from_secs(2), "{recovered:?}");
+
+    // Every acknowledged write is there; whatever is there is whole (the
+    // equipment row and its audit row, or neither).
+    let stored: std::collections::HashSet<String> = {
+        let db = &app.state.db;
+        db.query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT code FROM equipment WHERE site_id = {site}"),
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect()
+    };
+    for w in &acknowledged {
+        assert!(stored.contains(&w.code), "acknowledged {} is lost", w.code);
+    }
+    let rows = count(
+        &app,
+        &format!("SELECT COUNT(*) FROM equipment WHERE site_id = {site}"),
+    )
+    .await;
+    let audited = count(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM audit_events WHERE entity = 'equipment' AND action = 'create' AND site_id = {site}"
+        ),
+    )
+    .await;
+    assert_eq!(rows, audited, "an equipment row without its audit row");
+    assert!(rows as usize >= acknowledged.len());
+}

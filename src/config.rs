@@ -65,6 +65,10 @@ pub struct SettingsOverrides {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "GEMBA_REQUEST_TIMEOUT_SECS")]
     pub request_timeout_secs: Option<u64>,
+    /// On SIGTERM, seconds to let in-flight requests and background work
+    /// finish before exiting anyway.
+    #[arg(long, env = "GEMBA_DRAIN_TIMEOUT_SECS")]
+    pub drain_timeout_secs: Option<u64>,
     /// Origins allowed by CORS (comma-separated), e.g. the web console's.
     #[arg(long, env = "GEMBA_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Option<Vec<String>>,
@@ -166,6 +170,7 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
+    pub drain_timeout: Duration,
     pub cors_origins: Vec<String>,
     pub email_allowed_domains: Vec<String>,
     pub email_denied_domains: Vec<String>,
@@ -298,6 +303,10 @@ impl Settings {
                 "GEMBA_REQUEST_TIMEOUT_SECS",
                 o.request_timeout_secs.unwrap_or(30),
             )?),
+            drain_timeout: Duration::from_secs(positive(
+                "GEMBA_DRAIN_TIMEOUT_SECS",
+                o.drain_timeout_secs.unwrap_or(30),
+            )?),
             cors_origins: clean_list(o.cors_origins),
             email_allowed_domains: clean_domains(o.email_allowed_domains),
             email_denied_domains: clean_domains(o.email_denied_domains),
@@ -401,6 +410,7 @@ impl SettingsOverrides {
             refresh_token_ttl_secs,
             body_limit_bytes,
             request_timeout_secs,
+            drain_timeout_secs,
             cors_origins,
             email_allowed_domains,
             email_denied_domains,

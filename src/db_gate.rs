@@ -119,7 +119,9 @@ impl DbGate {
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     () = gate.inner.suspect.notified() => {}
-                    _ = stop.changed() => {}
+                    changed = stop.changed() => if changed.is_err() {
+                        return;
+                    },
                 }
                 if *stop.borrow() {
                     probe.close().await.ok();

@@ -17,6 +17,7 @@ pub mod repositories;
 pub mod routes;
 pub mod security;
 pub mod services;
+pub mod shutdown;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -1,7 +1,7 @@
 //! Building the application: database, state, middleware stack, listener;
 //! and serving it until a shutdown signal, draining in-flight requests.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -12,7 +12,9 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -29,7 +31,7 @@ use crate::routes::limits::Limits;
 use crate::security::{Passwords, Tokens, load_or_create_secret};
 use crate::state::AppState;
 use crate::storage::Storage;
-use crate::{db, metrics, telemetry};
+use crate::{db, metrics, shutdown, telemetry};
 
 /// A built, bound, not yet serving gemba.
 pub struct Application {
@@ -59,34 +61,86 @@ impl Application {
             .unwrap_or(self.state.settings.bind)
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes. Then new connections are refused,
+    /// in-flight requests finish, and background work (scheduler, jobs)
+    /// stops at its next safe point, all within the drain timeout; past it
+    /// the process exits anyway (a cut job is taken over after its lease).
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let scheduler =
-            self.state.settings.scheduler_interval.map(|every| {
-                crate::services::generation::spawn_scheduler(self.state.clone(), every)
-            });
-        let jobs = crate::jobs::spawn(self.state.clone());
-        let (stop_watcher, stopped) = tokio::sync::watch::channel(false);
-        let probe = db::connect_probe(&self.state.settings).await?;
-        let watcher = self.state.db_gate.spawn_watcher(probe, stopped);
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+        let state = self.state;
+        let (stop_tx, stop) = watch::channel(false);
+        let scheduler = state.settings.scheduler_interval.map(|every| {
+            crate::services::generation::spawn_scheduler(state.clone(), every, stop.clone())
+        });
+        let jobs = crate::jobs::spawn(state.clone());
+        let (stop_watcher, watcher_stop) = watch::channel(false);
+        let probe = db::connect_probe(&state.settings).await?;
+        let watcher = state.db_gate.spawn_watcher(probe, watcher_stop);
+
+        // At the signal: close the socket and end connections after their
+        // answer; a moment later close the idle ones and drain.
+        let drain = state.settings.drain_timeout;
+        let (closing_tx, signalled) = watch::channel(false);
+        let (graceful_tx, mut graceful) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            closing_tx.send_replace(true);
+            tokio::time::sleep(shutdown::LAME_DUCK.min(drain / 2)).await;
+            graceful_tx.send_replace(true);
+        });
+        let listener = shutdown::ClosingListener::new(self.listener, signalled.clone())
+            .context("the listening socket")?
+            .tap_io(|_| {});
+        let router = self.router.layer(middleware::from_fn_with_state(
+            signalled.clone(),
+            shutdown::close_connections,
+        ));
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")?;
-        if let Some(s) = scheduler {
-            s.abort();
+        .with_graceful_shutdown(async move {
+            let _ = graceful.wait_for(|s| *s).await;
+        })
+        .into_future();
+        tokio::pin!(serve);
+        let mut signalled = signalled;
+        tokio::select! {
+            served = &mut serve => served.context("serving HTTP")?,
+            _ = signalled.wait_for(|s| *s) => {}
         }
-        jobs.stop().await;
+
+        let started = std::time::Instant::now();
+        let background = async {
+            let _ = stop_tx.send(true);
+            jobs.stop().await;
+            if let Some(s) = scheduler {
+                s.await.ok();
+            }
+        };
+        let drained = tokio::time::timeout(drain, async {
+            let (served, ()) = tokio::join!(&mut serve, background);
+            served
+        })
+        .await;
+        match drained {
+            Ok(served) => {
+                served.context("serving HTTP")?;
+                tracing::info!(
+                    drain_ms = started.elapsed().as_millis() as u64,
+                    "drained: every in-flight request answered, background work stopped"
+                );
+            }
+            Err(_) => tracing::warn!(
+                drain_timeout_secs = drain.as_secs(),
+                "drain timeout: exiting with requests or jobs still running"
+            ),
+        }
         let _ = stop_watcher.send(true);
         watcher.await.ok();
-        self.state.db.clone().close().await.ok();
+        state.db.clone().close().await.ok();
         Ok(())
     }
 }

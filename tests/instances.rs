@@ -1,4 +1,5 @@
-//! Several gemba processes on one database and one storage, as an operator
+//! Whole gemba processes as an operator runs them: SIGTERM under load, and
+//! several processes on one database and one storage, as an operator
 //! scales out: report jobs are shared, each runs exactly once, and a job
 //! whose process is killed (`kill -9`) completes after a restart.
 
@@ -9,6 +10,7 @@ use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use common::process::{gemba, start_server_with, terminate};
@@ -344,4 +346,165 @@ async fn a_job_killed_midway_completes_once_after_restart() {
     // The second attempt wrote it, once.
     assert_eq!(logged(&b.dir, "report job started"), vec![id]);
     assert_eq!(logged(&b.dir, "report written"), vec![id]);
+}
+
+/// What one request under load got, and when it was sent and answered.
+struct Outcome {
+    sent: Instant,
+    answered: Instant,
+    result: Result<u16, String>,
+    refused: bool,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_under_load_answers_what_is_in_flight_refuses_the_rest_and_exits_0() {
+    let shared = shared().await;
+    let mut a = start(
+        &shared,
+        "a",
+        &[
+            ("GEMBA_DRAIN_TIMEOUT_SECS", "10"),
+            ("GEMBA_JOB_WORKERS", "1"),
+            ("GEMBA_SCHEDULER_INTERVAL_SECS", "1"),
+        ],
+    );
+    let c = client();
+    let token = login(&c, &a.base).await;
+    let site = site_id(&c, &a.base, &token, "KR-ASAN").await;
+    let addr = a.base.trim_start_matches("http://").to_owned();
+
+    // Sixteen clients reading and writing as fast as they are answered.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = tokio::task::JoinSet::new();
+    for w in 0..16 {
+        let (base, token, stop) = (a.base.clone(), token.clone(), stop.clone());
+        load.spawn(async move {
+            let c = client();
+            let mut out = Vec::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let sent = Instant::now();
+                let req = if w % 4 == 0 {
+                    let code = format!("L{w}-{n}");
+                    c.post(format!("{base}/api/v1/equipment")).json(&json!({
+                        "site_id": site, "code": code, "name": "설비", "line": "A", "kind": "press"
+                    }))
+                } else {
+                    c.get(format!("{base}/api/v1/schedules?site_id={site}&limit=50"))
+                };
+                let res = req.bearer_auth(&token).send().await;
+                let refused = res.as_ref().is_err_and(reqwest::Error::is_connect);
+                let result = match res {
+                    Ok(r) => {
+                        let status = r.status().as_u16();
+                        // The whole body, or the answer was not complete.
+                        r.bytes()
+                            .await
+                            .map(|_| status)
+                            .map_err(|e| format!("{e:?}"))
+                    }
+                    Err(e) => Err(format!("{e:?}")),
+                };
+                out.push(Outcome {
+                    sent,
+                    answered: Instant::now(),
+                    result,
+                    refused,
+                });
+                if refused {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            out
+        });
+    }
+    // One slow request: its body arrives over two seconds.
+    let body = json!({"code": "KR-DRAIN", "name": "드레인 공장", "country_code": "KR", "timezone": "Asia/Seoul"})
+        .to_string()
+        .into_bytes();
+    let chunks: Vec<Vec<u8>> = body
+        .chunks(body.len() / 4 + 1)
+        .map(<[u8]>::to_vec)
+        .collect();
+    let slow_body = futures_util::stream::iter(chunks).then(|chunk| async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Ok::<_, std::io::Error>(chunk)
+    });
+    let slow = tokio::spawn({
+        let (c, base, token) = (client(), a.base.clone(), token.clone());
+        async move {
+            c.post(format!("{base}/api/v1/sites"))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(reqwest::Body::wrap_stream(slow_body))
+                .send()
+                .await
+        }
+    });
+
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let signalled = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &a.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // New connections are refused once the signal is taken.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "a new connection was accepted after SIGTERM"
+    );
+    let slow = slow.await.unwrap().expect("the slow request is answered");
+    assert_eq!(slow.status(), 201, "the request in flight is completed");
+    let exit = loop {
+        if let Some(exit) = a.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "no exit within the drain timeout"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let exited_after = signalled.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outcomes: Vec<Outcome> = load.join_all().await.into_iter().flatten().collect();
+    assert!(exit.success(), "exit {exit:?}");
+
+    let in_flight = outcomes
+        .iter()
+        .filter(|o| o.sent < signalled && o.answered >= signalled)
+        .count();
+    let answered = outcomes.iter().filter(|o| o.result.is_ok()).count();
+    let refused = outcomes.iter().filter(|o| o.refused).count();
+    let failures: Vec<_> = outcomes
+        .iter()
+        .filter(|o| !o.refused && !matches!(o.result, Ok(200 | 201)))
+        .map(|o| &o.result)
+        .collect();
+    eprintln!(
+        "instances: SIGTERM under load: {} requests, {answered} answered ({in_flight} in flight at the signal), \
+         {refused} refused after it, {} failures; slow upload 201; exit 0 after {exited_after:?}",
+        outcomes.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        outcomes
+            .iter()
+            .filter(|o| o.refused)
+            .all(|o| o.sent >= signalled),
+        "refused before the signal"
+    );
+    assert!(
+        in_flight > 0,
+        "the load had requests in flight at the signal"
+    );
+    let drained = std::fs::read_dir(a.dir.join("logs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .any(|t| t.contains("drained: every in-flight request answered"));
+    assert!(drained, "the log says it drained");
 }

@@ -107,9 +107,17 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> AppResult<(u64, u
 }
 
 /// Runs the scheduler at start and then every `interval`.
-pub fn spawn_scheduler(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_scheduler(
+    state: AppState,
+    interval: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            // A pass is never cut: stopping waits for it to finish.
+            if *stop.borrow() {
+                return;
+            }
             match run_once(&state, Utc::now()).await {
                 Ok((generated, missed)) => {
                     tracing::info!(target: "gemba::scheduler", generated, missed, "scheduler pass")
@@ -118,7 +126,11 @@ pub fn spawn_scheduler(state: AppState, interval: Duration) -> tokio::task::Join
                     tracing::error!(target: "gemba::scheduler", error = %anyhow::Error::new(e), "scheduler pass failed")
                 }
             }
-            tokio::time::sleep(interval).await;
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                // A dropped sender means the server is gone: stop too.
+                changed = stop.changed() => if changed.is_err() { return; },
+            }
         }
     })
 }

@@ -1,0 +1,76 @@
+//! Stopping without dropping anyone's request. At the signal the listening
+//! socket closes (new connections are refused, so a load balancer moves on)
+//! and every response says `Connection: close`, so busy keep-alive
+//! connections end after their answer instead of being closed under a
+//! request the client is sending. After a short lame-duck pause the idle
+//! connections are closed and the server waits for the rest.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::serve::Listener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+/// How long busy connections get to take their `Connection: close` before
+/// idle ones are closed.
+pub const LAME_DUCK: Duration = Duration::from_secs(1);
+
+/// A TCP listener that closes its socket once `closing` turns true.
+pub struct ClosingListener {
+    socket: Option<TcpListener>,
+    addr: SocketAddr,
+    closing: watch::Receiver<bool>,
+}
+
+impl ClosingListener {
+    pub fn new(socket: TcpListener, closing: watch::Receiver<bool>) -> std::io::Result<Self> {
+        Ok(Self {
+            addr: socket.local_addr()?,
+            socket: Some(socket),
+            closing,
+        })
+    }
+}
+
+impl Listener for ClosingListener {
+    type Io = TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (TcpStream, SocketAddr) {
+        loop {
+            let Some(socket) = self.socket.as_mut() else {
+                // Closed: the server stops accepting and drains.
+                return std::future::pending().await;
+            };
+            let closing = &mut self.closing;
+            tokio::select! {
+                accepted = Listener::accept(socket) => return accepted,
+                _ = closing.wait_for(|c| *c) => {}
+            }
+            self.socket = None;
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.addr)
+    }
+}
+
+/// Middleware: while closing, every response ends its connection.
+pub async fn close_connections(
+    State(closing): State<watch::Receiver<bool>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut res = next.run(req).await;
+    if *closing.borrow() {
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
+}

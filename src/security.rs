@@ -212,48 +212,23 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// The configured JWT secret, or the one kept in `data_dir/jwt_secret`
-/// (generated on first start, readable only by the owner).
-pub fn load_or_create_secret(
-    configured: Option<&Secret>,
-    data_dir: &Path,
-) -> anyhow::Result<Vec<u8>> {
-    if let Some(s) = configured {
-        return Ok(s.expose().as_bytes().to_vec());
-    }
+/// The signing key to store when the database has none yet: the one an
+/// earlier version kept in `data_dir/jwt_secret` (so its tokens stay
+/// valid), or a new random one.
+pub fn initial_secret(data_dir: &Path) -> anyhow::Result<String> {
     let path = data_dir.join("jwt_secret");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        let existing = existing.trim();
-        anyhow::ensure!(
-            existing.len() >= 32,
-            "{} is shorter than 32 bytes; delete it to generate a new one",
-            path.display()
-        );
-        return Ok(existing.as_bytes().to_vec());
+    match std::fs::read_to_string(&path) {
+        Ok(existing) => {
+            let existing = existing.trim();
+            anyhow::ensure!(
+                existing.len() >= 32,
+                "{} is shorter than 32 bytes; delete it to generate a new one",
+                path.display()
+            );
+            Ok(existing.to_owned())
+        }
+        Err(_) => Ok(random_token()),
     }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("GEMBA_DATA_DIR: cannot create {}", data_dir.display()))?;
-    let secret = random_token();
-    write_private(&path, secret.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(secret.into_bytes())
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 #[cfg(test)]
@@ -289,15 +264,15 @@ mod tests {
     }
 
     #[test]
-    fn secret_is_generated_once_and_kept() {
+    fn an_earlier_secret_file_is_taken_over_and_a_short_one_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let a = load_or_create_secret(None, dir.path()).unwrap();
-        let b = load_or_create_secret(None, dir.path()).unwrap();
-        assert_eq!(a, b);
-        assert!(a.len() >= 32);
-        assert_eq!(
-            load_or_create_secret(Some(&"x".into()), dir.path()).unwrap(),
-            b"x"
-        );
+        let fresh = initial_secret(dir.path()).unwrap();
+        assert!(fresh.len() >= 32);
+        assert_ne!(fresh, initial_secret(dir.path()).unwrap());
+        let kept = "k".repeat(40);
+        std::fs::write(dir.path().join("jwt_secret"), format!("{kept}\n")).unwrap();
+        assert_eq!(initial_secret(dir.path()).unwrap(), kept);
+        std::fs::write(dir.path().join("jwt_secret"), "short").unwrap();
+        assert!(initial_secret(dir.path()).is_err());
     }
 }

@@ -28,7 +28,7 @@ use crate::domain::user::EmailPolicy;
 use crate::metrics::Metrics;
 use crate::routes::finalize::{finalize_problem, not_found};
 use crate::routes::limits::Limits;
-use crate::security::{Passwords, Tokens, load_or_create_secret};
+use crate::security::{Passwords, Tokens, initial_secret};
 use crate::state::AppState;
 use crate::storage::Storage;
 use crate::{db, metrics, shutdown, telemetry};
@@ -152,7 +152,18 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let metrics = Arc::new(Metrics::default());
     let observer = metrics.clone();
     db.set_metric_callback(move |info| observer.observe_statement(info.elapsed));
-    let secret = load_or_create_secret(settings.jwt_secret.as_ref(), &settings.data_dir)?;
+    // Every instance on one database signs with the same key: the
+    // configured one, or the one kept in the database (made on first start).
+    let secret = match &settings.jwt_secret {
+        Some(s) => s.expose().as_bytes().to_vec(),
+        None => {
+            let candidate = initial_secret(&settings.data_dir)?;
+            crate::repositories::server_secrets::get_or_insert(&db, "jwt", &candidate)
+                .await
+                .context("reading the token signing key")?
+                .into_bytes()
+        }
+    };
     let storage = Storage::open(&settings.storage, metrics.clone())?;
     Ok(AppState {
         db,

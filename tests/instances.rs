@@ -508,3 +508,156 @@ async fn sigterm_under_load_answers_what_is_in_flight_refuses_the_rest_and_exits
         .any(|t| t.contains("drained: every in-flight request answered"));
     assert!(drained, "the log says it drained");
 }
+
+async fn sql_count(db_url: &str, sql: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Database};
+    let db = Database::connect(db_url).await.unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let n = row.try_get_by_index::<i64>(0).unwrap();
+    db.close().await.unwrap();
+    n
+}
+
+async fn status_of(req: reqwest::RequestBuilder) -> u16 {
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_share_sessions_at_once_and_schedule_each_occurrence_once() {
+    let mut shared = shared().await;
+    // No configured key: the instances find theirs in the database.
+    shared.env.retain(|(k, _)| k != "GEMBA_JWT_SECRET");
+    {
+        use sea_orm::{ConnectionTrait, Database};
+        let db = Database::connect(&shared.db_url).await.unwrap();
+        db.execute_unprepared("DELETE FROM schedules WHERE status = 'open'")
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+    }
+    // Both start at once, and both schedulers regenerate the open schedules.
+    let every = [("GEMBA_SCHEDULER_INTERVAL_SECS", "1")];
+    let (mut a, mut b) = std::thread::scope(|s| {
+        let a = s.spawn(|| start(&shared, "a", &every));
+        let b = s.spawn(|| start(&shared, "b", &every));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let c = client();
+    let login_on = |base: String| {
+        let c = c.clone();
+        async move {
+            let res = c
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"email": ADMIN, "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let v: Value = res.json().await.unwrap();
+            (
+                v["access_token"].as_str().unwrap().to_owned(),
+                v["refresh_token"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let refresh_on = |base: &str, token: &str| {
+        c.post(format!("{base}/api/v1/auth/refresh"))
+            .json(&json!({"refresh_token": token}))
+    };
+
+    // A token from one works on the other.
+    let (access, refresh) = login_on(a.base.clone()).await;
+    let me = |base: &str, token: &str| c.get(format!("{base}/api/v1/users/me")).bearer_auth(token);
+    assert_eq!(status_of(me(&b.base, &access)).await, 200);
+    // A refresh on B rotates; reusing the spent token on A revokes the
+    // family, and B refuses the new token at once.
+    let res = refresh_on(&b.base, &refresh).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let rotated = res.json::<Value>().await.unwrap()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(status_of(refresh_on(&a.base, &refresh)).await, 401);
+    assert_eq!(status_of(refresh_on(&b.base, &rotated)).await, 401);
+    // A logout on B ends the session on A at once.
+    let (_, refresh2) = login_on(a.base.clone()).await;
+    let res = c
+        .post(format!("{}/api/v1/auth/logout", b.base))
+        .json(&json!({"refresh_token": refresh2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(status_of(refresh_on(&a.base, &refresh2)).await, 401);
+    // A deactivation on A locks the user out of B at once.
+    let res = c
+        .post(format!("{}/api/v1/users", a.base))
+        .bearer_auth(&access)
+        .json(&json!({"email": "leaving@factory.example", "name": "퇴사자", "role": "inspector", "password": "a long inspector passphrase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let leaving = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let res = c
+        .post(format!("{}/api/v1/auth/login", b.base))
+        .json(
+            &json!({"email": "leaving@factory.example", "password": "a long inspector passphrase"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let inspector: Value = res.json().await.unwrap();
+    let inspector = inspector["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(status_of(me(&b.base, &inspector)).await, 200);
+    let res = c
+        .delete(format!("{}/api/v1/users/{leaving}", a.base))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(status_of(me(&b.base, &inspector)).await, 401);
+
+    // Let both schedulers run a few passes side by side.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    terminate(&mut a.child);
+    terminate(&mut b.child);
+    let duplicates = sql_count(
+        &shared.db_url,
+        "SELECT COUNT(*) FROM (SELECT plan_id, due_at FROM schedules \
+         GROUP BY plan_id, due_at HAVING COUNT(*) > 1) d",
+    )
+    .await;
+    let open = sql_count(
+        &shared.db_url,
+        "SELECT COUNT(*) FROM schedules WHERE status = 'open'",
+    )
+    .await;
+    let passes = |dir: &Path, message: &str| -> usize {
+        std::fs::read_dir(dir.join("logs"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .map(|t| t.matches(message).count())
+            .sum()
+    };
+    let (pa, pb) = (
+        passes(&a.dir, "\"scheduler pass\""),
+        passes(&b.dir, "\"scheduler pass\""),
+    );
+    let failed = passes(&a.dir, "scheduler pass failed") + passes(&b.dir, "scheduler pass failed");
+    eprintln!(
+        "instances: two schedulers, {pa} + {pb} passes, {open} open schedules regenerated, {duplicates} duplicates, {failed} failed passes"
+    );
+    assert!(open > 0, "the schedulers regenerated the open schedules");
+    assert_eq!(duplicates, 0);
+    assert_eq!(failed, 0);
+    assert!(pa >= 2 && pb >= 2, "both schedulers ran: {pa}, {pb}");
+}

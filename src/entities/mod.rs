@@ -13,6 +13,7 @@ pub mod reports;
 pub mod result_values;
 pub mod results;
 pub mod schedules;
+pub mod server_secrets;
 pub mod site_members;
 pub mod sites;
 pub mod users;

@@ -9,6 +9,7 @@ mod m20261122_000003_plans_schedules;
 mod m20261122_000004_results;
 mod m20261122_000005_stats_indexes;
 mod m20261122_000006_files;
+mod m20261123_000007_server_secrets;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_results::Migration),
             Box::new(m20261122_000005_stats_indexes::Migration),
             Box::new(m20261122_000006_files::Migration),
+            Box::new(m20261123_000007_server_secrets::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod refresh_tokens;
 pub mod reports;
 pub mod results;
 pub mod schedules;
+pub mod server_secrets;
 pub mod sites;
 pub mod stats;
 pub mod users;

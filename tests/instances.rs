@@ -90,6 +90,11 @@ fn client() -> reqwest::Client {
 }
 
 async fn login(c: &reqwest::Client, base: &str) -> String {
+    login_pair(c, base).await.0
+}
+
+/// The admin's access and refresh tokens from `base`.
+async fn login_pair(c: &reqwest::Client, base: &str) -> (String, String) {
     let res = c
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"email": ADMIN, "password": PASSWORD}))
@@ -97,10 +102,9 @@ async fn login(c: &reqwest::Client, base: &str) -> String {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let v: Value = res.json().await.unwrap();
+    let token = |name: &str| v[name].as_str().unwrap().to_owned();
+    (token("access_token"), token("refresh_token"))
 }
 
 async fn site_id(c: &reqwest::Client, base: &str, token: &str, code: &str) -> i64 {
@@ -550,30 +554,13 @@ async fn two_instances_share_sessions_at_once_and_schedule_each_occurrence_once(
         (a.join().unwrap(), b.join().unwrap())
     });
     let c = client();
-    let login_on = |base: String| {
-        let c = c.clone();
-        async move {
-            let res = c
-                .post(format!("{base}/api/v1/auth/login"))
-                .json(&json!({"email": ADMIN, "password": PASSWORD}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
-            let v: Value = res.json().await.unwrap();
-            (
-                v["access_token"].as_str().unwrap().to_owned(),
-                v["refresh_token"].as_str().unwrap().to_owned(),
-            )
-        }
-    };
     let refresh_on = |base: &str, token: &str| {
         c.post(format!("{base}/api/v1/auth/refresh"))
             .json(&json!({"refresh_token": token}))
     };
 
     // A token from one works on the other.
-    let (access, refresh) = login_on(a.base.clone()).await;
+    let (access, refresh) = login_pair(&c, &a.base).await;
     let me = |base: &str, token: &str| c.get(format!("{base}/api/v1/users/me")).bearer_auth(token);
     assert_eq!(status_of(me(&b.base, &access)).await, 200);
     // A refresh on B rotates; reusing the spent token on A revokes the
@@ -587,7 +574,7 @@ async fn two_instances_share_sessions_at_once_and_schedule_each_occurrence_once(
     assert_eq!(status_of(refresh_on(&a.base, &refresh)).await, 401);
     assert_eq!(status_of(refresh_on(&b.base, &rotated)).await, 401);
     // A logout on B ends the session on A at once.
-    let (_, refresh2) = login_on(a.base.clone()).await;
+    let (_, refresh2) = login_pair(&c, &a.base).await;
     let res = c
         .post(format!("{}/api/v1/auth/logout", b.base))
         .json(&json!({"refresh_token": refresh2}))

@@ -3,7 +3,9 @@
 //! object is removed, so a row never points at a missing object unseen and
 //! no object is left without a row.
 
+use super::page_by_id;
 use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::Order;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
@@ -149,14 +151,10 @@ pub async fn list(
     schedule_id: i64,
     page: &PageRequest<i64>,
 ) -> Result<Vec<Attachment>, DbErr> {
-    let mut q = Attachments::find()
+    let q = Attachments::find()
         .filter(Column::ScheduleId.eq(schedule_id))
         .filter(Column::Status.eq(AttachmentStatus::Ready.as_str()));
-    if let Some(after) = page.after {
-        q = q.filter(Column::Id.gt(after));
-    }
-    q.order_by_asc(Column::Id)
-        .limit(page.fetch())
+    page_by_id(q, Column::Id, Order::Asc, page)
         .all(conn)
         .await?
         .into_iter()

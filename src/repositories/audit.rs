@@ -1,9 +1,11 @@
 //! Queries for the audit log.
 
+use super::page_by_id;
 use chrono::{DateTime, Utc};
+use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, QueryFilter,
 };
 use serde_json::Value;
 
@@ -83,16 +85,15 @@ pub async fn list(
     if let Some(sites) = sites {
         cond = cond.add(Column::SiteId.is_in(sites.iter().copied()));
     }
-    if let Some(b) = page.after {
-        cond = cond.add(Column::Id.lt(b));
-    }
-    AuditEvents::find()
-        .filter(cond)
-        .order_by_desc(Column::Id)
-        .limit(page.fetch())
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(AuditEvent::try_from)
-        .collect()
+    page_by_id(
+        AuditEvents::find().filter(cond),
+        Column::Id,
+        Order::Desc,
+        page,
+    )
+    .all(conn)
+    .await?
+    .into_iter()
+    .map(AuditEvent::try_from)
+    .collect()
 }

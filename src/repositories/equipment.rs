@@ -1,9 +1,11 @@
 //! Queries for equipment.
 
+use super::page_by_id;
 use chrono::{DateTime, Utc};
+use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter,
 };
 
 use super::{set_some, stored};
@@ -90,12 +92,7 @@ pub async fn list(
     if let Some(status) = f.status {
         q = q.filter(Column::Status.eq(status.as_str()));
     }
-    if let Some(after) = page.after {
-        q = q.filter(Column::Id.gt(after));
-    }
-    all(q
-        .order_by_asc(Column::Id)
-        .limit(page.fetch())
+    all(page_by_id(q, Column::Id, Order::Asc, page)
         .all(conn)
         .await?)
 }

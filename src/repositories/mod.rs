@@ -44,6 +44,24 @@ pub(crate) fn stored_parsed<T: crate::domain::field::Parse>(
     T::parse(raw).map_err(|r| sea_orm::DbErr::Type(format!("{column}: {}", r.message)))
 }
 
+/// One keyset page of `q` by id: the rows after `page.after` in `order`
+/// (ascending: oldest first; descending: newest first), one more than the
+/// limit so `PageRequest::page` can tell whether another page follows.
+pub(crate) fn page_by_id<E: sea_orm::EntityTrait>(
+    q: sea_orm::Select<E>,
+    id: E::Column,
+    order: sea_orm::Order,
+    page: &crate::domain::page::PageRequest<i64>,
+) -> sea_orm::Select<E> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let q = match (page.after, &order) {
+        (None, _) => q,
+        (Some(after), sea_orm::Order::Desc) => q.filter(id.lt(after)),
+        (Some(after), _) => q.filter(id.gt(after)),
+    };
+    q.order_by(id, order).limit(page.fetch())
+}
+
 /// Applies the changes of `Option` fields to an active model.
 macro_rules! set_some {
     ($am:expr, $( $field:ident => $value:expr ),+ $(,)?) => {

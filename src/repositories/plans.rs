@@ -1,6 +1,8 @@
 //! Queries for plans and their versions.
 
+use super::page_by_id;
 use chrono::{DateTime, NaiveTime, Utc};
+use sea_orm::Order;
 
 use crate::domain::page::PageRequest;
 use crate::domain::plan::{DueTime, NewPlan, PlanPatch, Title, WindowHours};
@@ -143,13 +145,7 @@ pub async fn list(
     if let Some(v) = f.active {
         cond = cond.add(Column::IsActive.eq(v));
     }
-    if let Some(after) = page.after {
-        cond = cond.add(Column::Id.gt(after));
-    }
-    Plans::find()
-        .filter(cond)
-        .order_by_asc(Column::Id)
-        .limit(page.fetch())
+    page_by_id(Plans::find().filter(cond), Column::Id, Order::Asc, page)
         .all(conn)
         .await?
         .into_iter()

@@ -1,6 +1,7 @@
 //! Queries for reports: the job row (insert, claim with a lease, heartbeat,
 //! finish, expire) and the rows a report lists, read in keyset batches.
 
+use super::page_by_id;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -131,11 +132,7 @@ pub async fn list(
     if let Some(status) = f.status {
         q = q.filter(Column::Status.eq(status.as_str()));
     }
-    if let Some(after) = page.after {
-        q = q.filter(Column::Id.lt(after));
-    }
-    q.order_by_desc(Column::Id)
-        .limit(page.fetch())
+    page_by_id(q, Column::Id, Order::Desc, page)
         .all(conn)
         .await?
         .into_iter()

@@ -1,10 +1,12 @@
 //! Queries for sites and their members.
 
+use super::page_by_id;
 use chrono::{DateTime, Utc};
+use sea_orm::Order;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder,
 };
 
 use super::{set_some, stored_parsed};
@@ -71,12 +73,7 @@ pub async fn list(
     if let Some(ids) = scope {
         q = q.filter(Column::Id.is_in(ids.iter().copied()));
     }
-    if let Some(after) = page.after {
-        q = q.filter(Column::Id.gt(after));
-    }
-    all(q
-        .order_by_asc(Column::Id)
-        .limit(page.fetch())
+    all(page_by_id(q, Column::Id, Order::Asc, page)
         .all(conn)
         .await?)
 }

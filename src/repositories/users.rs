@@ -1,9 +1,11 @@
 //! Queries for users.
 
+use super::page_by_id;
 use chrono::{DateTime, Utc};
+use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 
 use super::{set_some, stored};
@@ -144,11 +146,7 @@ pub async fn list(
     if let Some(sites) = &filter.sites {
         q = q.filter(member_of(sites));
     }
-    if let Some(after) = page.after {
-        q = q.filter(Column::Id.gt(after));
-    }
-    q.order_by_asc(Column::Id)
-        .limit(page.fetch())
+    page_by_id(q, Column::Id, Order::Asc, page)
         .all(conn)
         .await?
         .into_iter()

@@ -11,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{
     TestApp, assert_problem, field_codes, jpeg, json_body, png, spawn_app, spawn_app_with,
+    utf8_file_name,
 };
 
 struct Floor {
@@ -35,14 +36,6 @@ async fn rows(app: &TestApp) -> u64 {
         .count(&app.state.db)
         .await
         .unwrap()
-}
-
-fn utf8_file_name(disposition: &str) -> String {
-    let encoded = disposition.split("filename*=UTF-8''").nth(1).unwrap();
-    percent_encoding::percent_decode_str(encoded)
-        .decode_utf8()
-        .unwrap()
-        .into_owned()
 }
 
 #[tokio::test]

@@ -82,6 +82,15 @@ pub struct Counted {
     pub response: Response,
 }
 
+/// The Unicode file name of an RFC 8187 `filename*=UTF-8''…` parameter.
+pub fn utf8_file_name(disposition: &str) -> String {
+    let encoded = disposition.split("filename*=UTF-8''").nth(1).unwrap();
+    percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .unwrap()
+        .into_owned()
+}
+
 /// The body of a response as JSON.
 pub async fn json_body(res: Response) -> Value {
     res.json().await.expect("a JSON body")

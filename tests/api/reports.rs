@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp, assert_problem, daily_plan, field_codes, json_body, local_tomorrow, spawn_app,
-    spawn_app_with,
+    spawn_app_with, utf8_file_name,
 };
 
 /// A site with a daily plan and `results` recorded results.
@@ -58,15 +58,6 @@ async fn run_jobs(app: &TestApp) {
         .await
         .unwrap()
     {}
-}
-
-/// The Unicode file name of an RFC 8187 `filename*=UTF-8''…` parameter.
-fn utf8_file_name(disposition: &str) -> String {
-    let encoded = disposition.split("filename*=UTF-8''").nth(1).unwrap();
-    percent_encoding::percent_decode_str(encoded)
-        .decode_utf8()
-        .unwrap()
-        .into_owned()
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `user create`, `openapi`.
+//! The command line: `serve`, `migrate`, `user create`, `demo`, `openapi`,
+//! `rebuild-stats`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -35,6 +36,9 @@ pub enum Command {
     Demo(#[command(flatten)] SettingsOverrides),
     /// Print the OpenAPI document (JSON) to stdout.
     Openapi,
+    /// Recompute the statistics blocks from the stored schedules and
+    /// results (after rows were imported by SQL).
+    RebuildStats(#[command(flatten)] SettingsOverrides),
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +94,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let _guard = telemetry::init(&settings)?;
             let state = build_state(settings).await?;
             crate::demo::load(&state).await
+        }
+        Command::RebuildStats(o) => {
+            let settings = Settings::load(&o)?;
+            let _guard = telemetry::init(&settings)?;
+            let conn = db::connect(&settings).await?;
+            db::migrate(&conn).await?;
+            let txn = db::begin_write(&conn).await?;
+            crate::repositories::stats::rebuild(&txn).await?;
+            txn.commit().await?;
+            println!("statistics rebuilt");
+            Ok(())
         }
         Command::Openapi => {
             let doc = openapi::document()

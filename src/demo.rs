@@ -255,9 +255,11 @@ async fn history(
     let system = CurrentUser::system();
     let now = Utc::now();
     let past = now - Duration::days(91);
-    generation::generate_for_plan(&state.db, plan, tz, past, 91)
+    let txn = crate::db::begin_write(&state.db).await?;
+    generation::generate_for_plan(&txn, plan, tz, past, 91)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    txn.commit().await?;
     let mut cursor = None;
     let mut seed = plan.id as u64 * 7919;
     loop {

@@ -1,6 +1,6 @@
 //! Schedules: one due inspection of a plan.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ArrayBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
@@ -67,6 +67,9 @@ pub struct Schedule {
     pub assignee_id: Option<i64>,
     #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub due_at: DateTime<Utc>,
+    /// The local date at the site it is due on (the plan's occurrence date).
+    #[schema(value_type = String, format = Date)]
+    pub due_date: NaiveDate,
     /// After this instant an open schedule is `missed`.
     #[serde(serialize_with = "crate::domain::time::rfc3339")]
     pub window_ends_at: DateTime<Utc>,

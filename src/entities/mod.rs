@@ -16,4 +16,6 @@ pub mod schedules;
 pub mod server_secrets;
 pub mod site_members;
 pub mod sites;
+pub mod stats_block_items;
+pub mod stats_blocks;
 pub mod users;

@@ -9,6 +9,7 @@ pub struct Model {
     pub site_id: i64,
     pub plan_id: i64,
     pub due_at: DateTimeWithTimeZone,
+    pub due_day: i64,
     pub item_key: String,
     pub kind: String,
     #[sea_orm(column_type = "Double", nullable)]

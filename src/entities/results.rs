@@ -11,6 +11,7 @@ pub struct Model {
     pub plan_version: i32,
     pub site_id: i64,
     pub due_at: DateTimeWithTimeZone,
+    pub due_day: i64,
     pub submitted_by: Option<i64>,
     pub submitted_at: DateTimeWithTimeZone,
     pub notes: Option<String>,

@@ -11,6 +11,7 @@ pub struct Model {
     pub equipment_id: i64,
     pub assignee_id: Option<i64>,
     pub due_at: DateTimeWithTimeZone,
+    pub due_day: i64,
     pub window_ends_at: DateTimeWithTimeZone,
     pub status: String,
     pub started_at: Option<DateTimeWithTimeZone>,

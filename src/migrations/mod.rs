@@ -10,6 +10,7 @@ mod m20261122_000004_results;
 mod m20261122_000005_stats_indexes;
 mod m20261122_000006_files;
 mod m20261123_000007_server_secrets;
+mod m20261201_000008_stats_blocks;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_stats_indexes::Migration),
             Box::new(m20261122_000006_files::Migration),
             Box::new(m20261123_000007_server_secrets::Migration),
+            Box::new(m20261201_000008_stats_blocks::Migration),
         ]
     }
 }

@@ -1,13 +1,14 @@
 //! Queries for results and their typed values.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter,
 };
 
-use super::{json_err, to_json};
+use super::{json_err, schedules, stats, to_json};
 use crate::domain::result::{InspectionResult, ItemValue};
+use crate::domain::schedule::Schedule;
+use crate::domain::stats::{Tally, day_number};
 use crate::entities::{result_values, results};
 
 /// A stored result: what was answered, and the idempotency data.
@@ -40,17 +41,19 @@ pub async fn find_by_schedule(
 pub async fn insert(
     conn: &impl ConnectionTrait,
     r: &InspectionResult,
-    site_id: i64,
-    due_at: DateTime<Utc>,
+    schedule: &Schedule,
     idempotency_key: Option<&str>,
     request_hash: &str,
 ) -> Result<(), DbErr> {
+    let (site_id, due_at) = (schedule.site_id, schedule.due_at);
+    let due_day = day_number(schedule.due_date);
     let row = results::ActiveModel {
         schedule_id: Set(r.schedule_id),
         plan_id: Set(r.plan_id),
         plan_version: Set(r.plan_version),
         site_id: Set(site_id),
         due_at: Set(due_at.into()),
+        due_day: Set(due_day),
         submitted_by: Set(r.submitted_by),
         submitted_at: Set(r.submitted_at.into()),
         notes: Set(r.notes.as_ref().map(|n| n.as_str().to_owned())),
@@ -72,6 +75,7 @@ pub async fn insert(
             site_id: Set(site_id),
             plan_id: Set(r.plan_id),
             due_at: Set(due_at.into()),
+            due_day: Set(due_day),
             item_key: Set(v.key.as_str().to_owned()),
             kind: Set(v.kind.as_str().to_owned()),
             number_value: Set(match v.value {
@@ -95,5 +99,19 @@ pub async fn insert(
             .exec_without_returning(conn)
             .await?;
     }
-    Ok(())
+    let key = schedules::day_key(schedule);
+    let recorded = Tally {
+        results: 1,
+        passed: i64::from(r.passed),
+        ..Default::default()
+    };
+    stats::add(conn, [(key, recorded)]).await?;
+    stats::add_values(
+        conn,
+        r.values.iter().filter_map(|v| match v.value {
+            ItemValue::Number(n) => Some((key, v.key.as_str().to_owned(), n.get())),
+            _ => None,
+        }),
+    )
+    .await
 }

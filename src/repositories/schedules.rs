@@ -1,15 +1,17 @@
 //! Queries for schedules.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query, ReturningClause};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, StatementBuilder,
 };
 
+use super::stats::{self, DayKey};
 use super::stored;
 use crate::domain::page::PageRequest;
 use crate::domain::schedule::{Schedule, ScheduleStatus, Stamp};
+use crate::domain::stats::{Tally, day_date, day_number};
 use crate::entities::schedules::{self, Column, Entity as Schedules};
 
 fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
@@ -31,6 +33,7 @@ impl TryFrom<schedules::Model> for Schedule {
             equipment_id: m.equipment_id,
             assignee_id: m.assignee_id,
             due_at: utc(m.due_at),
+            due_date: day_date(m.due_day),
             window_ends_at: utc(m.window_ends_at),
             status: stored("schedules.status", &m.status)?,
             started_at: m.started_at.map(utc),
@@ -52,11 +55,15 @@ pub struct NewSchedule {
     pub equipment_id: i64,
     pub assignee_id: Option<i64>,
     pub due_at: DateTime<Utc>,
+    /// The local date of the occurrence (`domain::stats::day_number`).
+    pub due_day: i64,
     pub window_ends_at: DateTime<Utc>,
 }
 
 /// Inserts the schedules that do not exist yet (unique per plan and due
 /// instant), so running twice, or on two instances at once, adds nothing.
+/// Like every change of schedules here, it keeps the statistics blocks:
+/// call it in a transaction.
 pub async fn insert_missing(
     conn: &impl ConnectionTrait,
     rows: &[NewSchedule],
@@ -71,6 +78,7 @@ pub async fn insert_missing(
             equipment_id: Set(r.equipment_id),
             assignee_id: Set(r.assignee_id),
             due_at: Set(fixed(r.due_at)),
+            due_day: Set(r.due_day),
             window_ends_at: Set(fixed(r.window_ends_at)),
             status: Set(ScheduleStatus::Open.as_str().to_owned()),
             started_at: Set(None),
@@ -79,14 +87,22 @@ pub async fn insert_missing(
             updated_at: Set(fixed(now)),
             ..Default::default()
         });
-        inserted += Schedules::insert_many(models)
+        let mut q = Schedules::insert_many(models)
             .on_conflict(
                 OnConflict::columns([Column::PlanId, Column::DueAt])
                     .do_nothing()
                     .to_owned(),
             )
-            .exec_without_returning(conn)
-            .await?;
+            .into_query();
+        q.returning(day_keys());
+        let keys = changed_days(conn, &q).await?;
+        inserted += keys.len() as u64;
+        stats::add(
+            conn,
+            keys.into_iter()
+                .map(|k| (k, Tally::of_status(ScheduleStatus::Open, 1))),
+        )
+        .await?;
     }
     Ok(inserted)
 }
@@ -98,7 +114,7 @@ pub async fn delete_future_open(
     plan_id: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    Ok(Schedules::delete_many()
+    let mut q = Schedules::delete_many()
         .filter(Column::PlanId.eq(plan_id))
         .filter(Column::Status.eq(ScheduleStatus::Open.as_str()))
         .filter(Column::DueAt.gt(fixed(now)))
@@ -110,13 +126,28 @@ pub async fn delete_future_open(
                     .to_owned(),
             ),
         )
-        .exec(conn)
-        .await?
-        .rows_affected)
+        .into_query();
+    q.returning(day_keys());
+    moved(conn, &q, Tally::of_status(ScheduleStatus::Open, -1)).await
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Schedule>, DbErr> {
     Schedules::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Schedule::try_from)
+        .transpose()
+}
+
+/// Reads the schedule and locks its row until the transaction ends (on
+/// SQLite the write transaction already holds the database), so its status
+/// cannot change under the caller.
+pub async fn find_for_update(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<Schedule>, DbErr> {
+    Schedules::find_by_id(id)
+        .lock_exclusive()
         .one(conn)
         .await?
         .map(Schedule::try_from)
@@ -188,16 +219,17 @@ pub async fn list(
         .collect()
 }
 
-/// Changes assignee and/or status.
+/// Changes assignee and/or status of a schedule read with
+/// `find_for_update` in the same transaction.
 pub async fn update(
     conn: &impl ConnectionTrait,
-    id: i64,
+    before: &Schedule,
     assignee_id: Option<Option<i64>>,
     status: Option<ScheduleStatus>,
     now: DateTime<Utc>,
 ) -> Result<Schedule, DbErr> {
     let mut am = schedules::ActiveModel {
-        id: Set(id),
+        id: Set(before.id),
         updated_at: Set(fixed(now)),
         ..Default::default()
     };
@@ -211,19 +243,22 @@ pub async fn update(
             Some(Stamp::Completed) => am.completed_at = Set(Some(fixed(now))),
             None => {}
         }
+        if s != before.status {
+            stats::add(conn, [(day_key(before), Tally::moved(before.status, s))]).await?;
+        }
     }
     am.update(conn).await?.try_into()
 }
 
-/// Moves `from` to `to` only if the schedule is still in `from`; false if
-/// another request changed it first.
+/// Moves the schedule from its status as read to `to` only if it is still
+/// in it; false if another request changed it first.
 pub async fn transition(
     conn: &impl ConnectionTrait,
-    id: i64,
-    from: ScheduleStatus,
+    s: &Schedule,
     to: ScheduleStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let (id, from) = (s.id, s.status);
     let mut q = Schedules::update_many()
         .col_expr(Column::Status, Expr::value(to.as_str()))
         .col_expr(Column::UpdatedAt, Expr::value(fixed(now)));
@@ -237,19 +272,24 @@ pub async fn transition(
         .filter(Column::Status.eq(from.as_str()))
         .exec(conn)
         .await?;
-    Ok(res.rows_affected == 1)
+    let moved = res.rows_affected == 1;
+    if moved {
+        stats::add(conn, [(day_key(s), Tally::moved(from, to))]).await?;
+    }
+    Ok(moved)
 }
 
 /// Open schedules whose window has passed become `missed`.
 pub async fn mark_missed(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    Ok(Schedules::update_many()
+    let mut q = Schedules::update_many()
         .col_expr(Column::Status, Expr::value(ScheduleStatus::Missed.as_str()))
         .col_expr(Column::UpdatedAt, Expr::value(fixed(now)))
         .filter(Column::Status.eq(ScheduleStatus::Open.as_str()))
         .filter(Column::WindowEndsAt.lt(fixed(now)))
-        .exec(conn)
-        .await?
-        .rows_affected)
+        .into_query();
+    q.returning(day_keys());
+    let delta = Tally::moved(ScheduleStatus::Open, ScheduleStatus::Missed);
+    moved(conn, &q, delta).await
 }
 
 /// Cancels the plan's open schedules due after `now` (plan deactivated).
@@ -258,7 +298,7 @@ pub async fn cancel_future_open(
     plan_id: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    Ok(Schedules::update_many()
+    let mut q = Schedules::update_many()
         .col_expr(
             Column::Status,
             Expr::value(ScheduleStatus::Cancelled.as_str()),
@@ -275,7 +315,51 @@ pub async fn cancel_future_open(
                     .to_owned(),
             ),
         )
-        .exec(conn)
+        .into_query();
+    q.returning(day_keys());
+    let delta = Tally::moved(ScheduleStatus::Open, ScheduleStatus::Cancelled);
+    moved(conn, &q, delta).await
+}
+
+fn day_keys() -> ReturningClause {
+    Query::returning().columns([Column::SiteId, Column::PlanId, Column::DueDay])
+}
+
+/// Runs a statement returning `day_keys()` of the rows it changed.
+async fn changed_days(
+    conn: &impl ConnectionTrait,
+    q: &impl StatementBuilder,
+) -> Result<Vec<DayKey>, DbErr> {
+    conn.query_all(q)
         .await?
-        .rows_affected)
+        .iter()
+        .map(|r| {
+            Ok(DayKey {
+                site_id: r.try_get_by_index(0)?,
+                plan_id: r.try_get_by_index(1)?,
+                day: r.try_get_by_index(2)?,
+            })
+        })
+        .collect()
+}
+
+/// Runs a statement returning `day_keys()`, and adds `delta` per row changed.
+async fn moved(
+    conn: &impl ConnectionTrait,
+    q: &impl StatementBuilder,
+    delta: Tally,
+) -> Result<u64, DbErr> {
+    let keys = changed_days(conn, q).await?;
+    let n = keys.len() as u64;
+    stats::add(conn, keys.into_iter().map(|k| (k, delta))).await?;
+    Ok(n)
+}
+
+/// The statistics key of a schedule.
+pub fn day_key(s: &Schedule) -> DayKey {
+    DayKey {
+        site_id: s.site_id,
+        plan_id: s.plan_id,
+        day: day_number(s.due_date),
+    }
 }

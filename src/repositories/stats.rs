@@ -1,68 +1,109 @@
-//! Aggregates computed by the database (GROUP BY), never by loading rows.
-//! `COUNT(*)` rather than `COUNT(id)`, and only indexed columns, so each
-//! query is answered from its covering index (migration 000005).
+//! Statistics in SQL. Per site, plan and aligned block of days
+//! (`domain::stats::cover`) the tables `stats_blocks` and
+//! `stats_block_items` hold what the summary adds up; the transactions that
+//! change schedules and results keep them exact (`add`, `add_values`), and
+//! `rebuild` recomputes them from the rows. A range is read as its whole
+//! local days from the blocks plus the rows at its edges, read live.
 
-use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::stored;
 use crate::domain::schedule::ScheduleStatus;
-use crate::entities::{result_values, results, schedules};
+use crate::domain::stats::{
+    BLOCK_LEVELS, BlockRun, Measures, Tally, ZONE_MARGIN_HOURS, block_days, blocks_of, day_start,
+};
+use crate::entities::{result_values, results, schedules, stats_block_items, stats_blocks};
 
-/// Which schedules count: sites and a due range.
+/// Which sites count: one, the caller's, or (None, None) every site.
 #[derive(Debug, Clone, Copy)]
-pub struct StatsScope<'a> {
+pub struct Sites<'a> {
     pub site_id: Option<i64>,
-    pub sites: Option<&'a [i64]>,
+    pub scope: Option<&'a [i64]>,
+}
+
+impl Sites<'_> {
+    fn cond<C: ColumnTrait>(&self, col: C) -> Condition {
+        let mut c = Condition::all();
+        if let Some(id) = self.site_id {
+            c = c.add(col.eq(id));
+        }
+        if let Some(ids) = self.scope {
+            c = c.add(col.is_in(ids.iter().copied()));
+        }
+        c
+    }
+}
+
+/// The rows due in `[from, to)` that the blocks of `whole` days do not
+/// hold (all of them without whole days).
+#[derive(Debug, Clone, Copy)]
+pub struct Live {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    pub whole: Option<(i64, i64)>,
 }
 
-fn range<C: ColumnTrait>(site: C, due: C, s: &StatsScope<'_>) -> Condition {
-    let mut c = Condition::all()
-        .add(due.gte(DateTime::<FixedOffset>::from(s.from)))
-        .add(due.lt(DateTime::<FixedOffset>::from(s.to)));
-    if let Some(id) = s.site_id {
-        c = c.add(site.eq(id));
-    }
-    if let Some(ids) = s.sites {
-        c = c.add(site.is_in(ids.iter().copied()));
-    }
-    c
+fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.into()
 }
 
-/// (status, count) of the schedules in scope.
-pub async fn status_counts(
+impl Live {
+    fn cond<C: ColumnTrait>(&self, sites: &Sites<'_>, site: C, due: C, day: C) -> Condition {
+        let mut c = sites
+            .cond(site)
+            .add(due.gte(fixed(self.from)))
+            .add(due.lt(fixed(self.to)));
+        if let Some((lo, hi)) = self.whole {
+            // A day's rows are due within ZONE_MARGIN of its UTC date, so the
+            // rows of days outside lo..=hi sit in these two short spans.
+            let margin = Duration::hours(ZONE_MARGIN_HOURS);
+            c = c.add(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(due.lt(fixed(day_start(lo) + margin)))
+                            .add(day.lt(lo)),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(due.gte(fixed(day_start(hi + 1) - margin)))
+                            .add(day.gt(hi)),
+                    ),
+            );
+        }
+        c
+    }
+}
+
+/// Schedules by status, results and passed results of the live rows.
+pub async fn live_tally(
     conn: &impl ConnectionTrait,
-    s: &StatsScope<'_>,
-) -> Result<Vec<(ScheduleStatus, i64)>, DbErr> {
+    sites: &Sites<'_>,
+    live: &Live,
+) -> Result<Tally, DbErr> {
+    use schedules::Column as S;
     let rows: Vec<(String, i64)> = schedules::Entity::find()
         .select_only()
-        .column(schedules::Column::Status)
+        .column(S::Status)
         .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(range(
-            schedules::Column::SiteId,
-            schedules::Column::DueAt,
-            s,
-        ))
-        .group_by(schedules::Column::Status)
+        .filter(live.cond(sites, S::SiteId, S::DueAt, S::DueDay))
+        .group_by(S::Status)
         .into_tuple()
         .all(conn)
         .await?;
-    rows.into_iter()
-        .map(|(status, n)| Ok((stored("schedules.status", &status)?, n)))
-        .collect()
-}
-
-/// (results, results that passed) in scope.
-pub async fn result_counts(
-    conn: &impl ConnectionTrait,
-    s: &StatsScope<'_>,
-) -> Result<(i64, i64), DbErr> {
+    let mut tally = Tally::default();
+    for (status, n) in rows {
+        let status: ScheduleStatus = stored("schedules.status", &status)?;
+        tally.add(&Tally::of_status(status, n));
+    }
+    use results::Column as R;
     let row: Option<(i64, Option<i64>)> = results::Entity::find()
         .select_only()
         .column_as(Expr::cust("COUNT(*)"), "n")
@@ -70,41 +111,350 @@ pub async fn result_counts(
             Expr::cust("SUM(CASE WHEN passed THEN 1 ELSE 0 END)").cast_as("bigint"),
             "passed",
         )
-        .filter(range(results::Column::SiteId, results::Column::DueAt, s))
+        .filter(live.cond(sites, R::SiteId, R::DueAt, R::DueDay))
         .into_tuple()
         .one(conn)
         .await?;
-    Ok(row.map_or((0, 0), |(n, p)| (n, p.unwrap_or(0))))
+    if let Some((n, passed)) = row {
+        tally.results = n;
+        tally.passed = passed.unwrap_or(0);
+    }
+    Ok(tally)
 }
 
-/// (plan, item, count, sum, avg, min, max) of numeric values in scope.
-pub type ItemRow = (i64, String, i64, f64, f64, f64, f64);
+/// (plan, item key, measures) of numeric values.
+pub type ItemRow = (i64, String, Measures);
 
-pub async fn item_stats(
+type ItemTuple = (i64, String, i64, f64, f64, f64);
+
+fn item_row((plan, key, count, sum, min, max): ItemTuple) -> ItemRow {
+    (
+        plan,
+        key,
+        Measures {
+            count,
+            sum,
+            min,
+            max,
+        },
+    )
+}
+
+/// Numeric values of the live rows, per plan and item.
+pub async fn live_items(
     conn: &impl ConnectionTrait,
-    s: &StatsScope<'_>,
+    sites: &Sites<'_>,
+    live: &Live,
 ) -> Result<Vec<ItemRow>, DbErr> {
     use result_values::Column as C;
     let v = || Expr::col(C::NumberValue);
-    result_values::Entity::find()
+    let rows: Vec<ItemTuple> = result_values::Entity::find()
         .select_only()
         .column(C::PlanId)
         .column(C::ItemKey)
         .column_as(v().count(), "n")
         .column_as(v().sum().cast_as("double precision"), "sum")
-        .column_as(
-            Expr::cust("AVG(number_value)").cast_as("double precision"),
-            "avg",
-        )
         .column_as(v().min().cast_as("double precision"), "min")
         .column_as(v().max().cast_as("double precision"), "max")
-        .filter(range(C::SiteId, C::DueAt, s))
+        .filter(live.cond(sites, C::SiteId, C::DueAt, C::DueDay))
         .filter(C::NumberValue.is_not_null())
         .group_by(C::PlanId)
         .group_by(C::ItemKey)
-        .order_by_asc(C::PlanId)
-        .order_by_asc(C::ItemKey)
         .into_tuple()
         .all(conn)
-        .await
+        .await?;
+    Ok(rows.into_iter().map(item_row).collect())
+}
+
+fn runs_cond<C: ColumnTrait>(level: C, block: C, runs: &[BlockRun]) -> Condition {
+    runs.iter().fold(Condition::any(), |c, r| {
+        c.add(
+            Condition::all()
+                .add(level.eq(r.level))
+                .add(block.between(r.first, r.last)),
+        )
+    })
+}
+
+type TallyTuple = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn tally_of(t: TallyTuple) -> Tally {
+    let z = |v: Option<i64>| v.unwrap_or(0);
+    Tally {
+        open: z(t.0),
+        in_progress: z(t.1),
+        completed: z(t.2),
+        missed: z(t.3),
+        cancelled: z(t.4),
+        results: z(t.5),
+        passed: z(t.6),
+    }
+}
+
+fn sum_tally<Q: QuerySelect>(q: Q) -> Q {
+    use stats_blocks::Column as B;
+    [
+        B::NOpen,
+        B::NInProgress,
+        B::NCompleted,
+        B::NMissed,
+        B::NCancelled,
+        B::NResults,
+        B::NPassed,
+    ]
+    .into_iter()
+    .fold(q, |q, c| q.expr(Expr::col(c).sum().cast_as("bigint")))
+}
+
+/// The tally of the blocks in `runs`.
+pub async fn block_tally(
+    conn: &impl ConnectionTrait,
+    sites: &Sites<'_>,
+    runs: &[BlockRun],
+) -> Result<Tally, DbErr> {
+    use stats_blocks::Column as B;
+    if runs.is_empty() {
+        return Ok(Tally::default());
+    }
+    let q = stats_blocks::Entity::find()
+        .select_only()
+        .filter(sites.cond(B::SiteId))
+        .filter(runs_cond(B::Level, B::Block, runs));
+    let row: Option<TallyTuple> = sum_tally(q).into_tuple().one(conn).await?;
+    Ok(row.map(tally_of).unwrap_or_default())
+}
+
+/// Numeric values of the blocks in `runs`, per plan and item.
+pub async fn block_items(
+    conn: &impl ConnectionTrait,
+    sites: &Sites<'_>,
+    runs: &[BlockRun],
+) -> Result<Vec<ItemRow>, DbErr> {
+    use stats_block_items::Column as I;
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ItemTuple> = stats_block_items::Entity::find()
+        .select_only()
+        .column(I::PlanId)
+        .column(I::ItemKey)
+        .column_as(Expr::col(I::N).sum().cast_as("bigint"), "n")
+        .column_as(Expr::col(I::SumValue).sum(), "sum")
+        .column_as(Expr::col(I::MinValue).min(), "min")
+        .column_as(Expr::col(I::MaxValue).max(), "max")
+        .filter(sites.cond(I::SiteId))
+        .filter(runs_cond(I::Level, I::Block, runs))
+        .group_by(I::PlanId)
+        .group_by(I::ItemKey)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(item_row).collect())
+}
+
+/// The tally of each local day in `lo..=hi` that has schedules, in order.
+pub async fn daily_tally(
+    conn: &impl ConnectionTrait,
+    sites: &Sites<'_>,
+    lo: i64,
+    hi: i64,
+) -> Result<Vec<(i64, Tally)>, DbErr> {
+    use stats_blocks::Column as B;
+    let q = stats_blocks::Entity::find()
+        .select_only()
+        .column(B::Block)
+        .filter(sites.cond(B::SiteId))
+        .filter(B::Level.eq(0))
+        .filter(B::Block.between(lo, hi))
+        .group_by(B::Block)
+        .order_by_asc(B::Block);
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    )> = sum_tally(q).into_tuple().all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.0, tally_of((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
+        .collect())
+}
+
+/// The local day of one plan's schedules at one site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayKey {
+    pub site_id: i64,
+    pub plan_id: i64,
+    pub day: i64,
+}
+
+/// Adds changes of schedules (and their results) to the blocks holding
+/// their days. Call it in the transaction that makes the changes. Rows are
+/// written in key order, so concurrent writers lock them in the same order.
+pub async fn add(
+    conn: &impl ConnectionTrait,
+    deltas: impl IntoIterator<Item = (DayKey, Tally)>,
+) -> Result<(), DbErr> {
+    use stats_blocks::Column as B;
+    let mut rows: BTreeMap<(i64, i16, i64, i64), Tally> = BTreeMap::new();
+    for (k, t) in deltas {
+        for (level, block) in blocks_of(k.day) {
+            rows.entry((k.site_id, level, block, k.plan_id))
+                .or_default()
+                .add(&t);
+        }
+    }
+    rows.retain(|_, t| !t.is_zero());
+    let rows: Vec<_> = rows.into_iter().collect();
+    let summed = |c: &str| Expr::cust(format!("stats_blocks.{c} + excluded.{c}"));
+    for chunk in rows.chunks(500) {
+        let models =
+            chunk.iter().map(
+                |&((site, level, block, plan), t)| stats_blocks::ActiveModel {
+                    site_id: Set(site),
+                    level: Set(level),
+                    block: Set(block),
+                    plan_id: Set(plan),
+                    n_open: Set(t.open),
+                    n_in_progress: Set(t.in_progress),
+                    n_completed: Set(t.completed),
+                    n_missed: Set(t.missed),
+                    n_cancelled: Set(t.cancelled),
+                    n_results: Set(t.results),
+                    n_passed: Set(t.passed),
+                },
+            );
+        stats_blocks::Entity::insert_many(models)
+            .on_conflict(
+                OnConflict::columns([B::SiteId, B::Level, B::Block, B::PlanId])
+                    .value(B::NOpen, summed("n_open"))
+                    .value(B::NInProgress, summed("n_in_progress"))
+                    .value(B::NCompleted, summed("n_completed"))
+                    .value(B::NMissed, summed("n_missed"))
+                    .value(B::NCancelled, summed("n_cancelled"))
+                    .value(B::NResults, summed("n_results"))
+                    .value(B::NPassed, summed("n_passed"))
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Adds recorded numeric values to the blocks holding their days. Values
+/// are only ever added (a result is final), so min and max stay exact.
+pub async fn add_values(
+    conn: &impl ConnectionTrait,
+    values: impl IntoIterator<Item = (DayKey, String, f64)>,
+) -> Result<(), DbErr> {
+    use stats_block_items::Column as I;
+    let mut rows: BTreeMap<(i64, i16, i64, i64, String), Measures> = BTreeMap::new();
+    for (k, key, v) in values {
+        for (level, block) in blocks_of(k.day) {
+            rows.entry((k.site_id, level, block, k.plan_id, key.clone()))
+                .and_modify(|m| m.merge(&Measures::one(v)))
+                .or_insert(Measures::one(v));
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let models = rows
+        .into_iter()
+        .map(
+            |((site, level, block, plan, key), m)| stats_block_items::ActiveModel {
+                site_id: Set(site),
+                level: Set(level),
+                block: Set(block),
+                plan_id: Set(plan),
+                item_key: Set(key),
+                n: Set(m.count),
+                sum_value: Set(m.sum),
+                min_value: Set(m.min),
+                max_value: Set(m.max),
+            },
+        );
+    let t = "stats_block_items";
+    let pick = |c: &str, op: &str| {
+        Expr::cust(format!(
+            "CASE WHEN excluded.{c} {op} {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"
+        ))
+    };
+    stats_block_items::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::columns([I::SiteId, I::Level, I::Block, I::PlanId, I::ItemKey])
+                .value(I::N, Expr::cust(format!("{t}.n + excluded.n")))
+                .value(
+                    I::SumValue,
+                    Expr::cust(format!("{t}.sum_value + excluded.sum_value")),
+                )
+                .value(I::MinValue, pick("min_value", "<"))
+                .value(I::MaxValue, pick("max_value", ">"))
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Recomputes every block from the schedules, results and values (after a
+/// migration, or rows imported by SQL: `gemba stats rebuild`).
+pub async fn rebuild(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    conn.execute_unprepared("DELETE FROM stats_block_items")
+        .await?;
+    conn.execute_unprepared("DELETE FROM stats_blocks").await?;
+    let status = |s: ScheduleStatus| {
+        format!(
+            "SUM(CASE WHEN s.status = '{}' THEN 1 ELSE 0 END)",
+            s.as_str()
+        )
+    };
+    for level in 0..BLOCK_LEVELS {
+        let n = block_days(level);
+        // Days before 1970 are kept by day only (see `blocks_of`).
+        let (and_day, where_day) = if level == 0 {
+            ("", "")
+        } else {
+            (" AND due_day >= 0", " WHERE s.due_day >= 0")
+        };
+        conn.execute_unprepared(&format!(
+            "INSERT INTO stats_blocks (site_id, level, block, plan_id, n_open, n_in_progress, \
+             n_completed, n_missed, n_cancelled, n_results, n_passed) \
+             SELECT s.site_id, {level}, s.due_day / {n}, s.plan_id, {}, {}, {}, {}, {}, \
+             SUM(CASE WHEN r.id IS NULL THEN 0 ELSE 1 END), \
+             SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) \
+             FROM schedules s LEFT JOIN results r ON r.schedule_id = s.id{where_day} \
+             GROUP BY s.site_id, s.due_day / {n}, s.plan_id",
+            status(ScheduleStatus::Open),
+            status(ScheduleStatus::InProgress),
+            status(ScheduleStatus::Completed),
+            status(ScheduleStatus::Missed),
+            status(ScheduleStatus::Cancelled),
+        ))
+        .await?;
+        conn.execute_unprepared(&format!(
+            "INSERT INTO stats_block_items (site_id, level, block, plan_id, item_key, n, \
+             sum_value, min_value, max_value) \
+             SELECT site_id, {level}, due_day / {n}, plan_id, item_key, COUNT(*), \
+             SUM(number_value), MIN(number_value), MAX(number_value) \
+             FROM result_values WHERE number_value IS NOT NULL{and_day} \
+             GROUP BY site_id, due_day / {n}, plan_id, item_key"
+        ))
+        .await?;
+    }
+    Ok(())
 }

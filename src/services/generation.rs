@@ -10,8 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::ConnectionTrait;
 
+use crate::db::begin_write;
 use crate::domain::plan::{Occurrence, Plan};
 use crate::domain::recurrence::local_to_utc;
+use crate::domain::stats::day_number;
 use crate::error::{AppError, AppResult};
 use crate::repositories::schedules::{self, NewSchedule};
 use crate::repositories::{plans, sites};
@@ -53,6 +55,7 @@ pub async fn generate_for_plan(
             equipment_id: plan.equipment_id,
             assignee_id: plan.assignee_id,
             due_at: o.due_at,
+            due_day: day_number(o.date),
             window_ends_at: o.due_at + window,
         })
         .collect();
@@ -99,10 +102,16 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> AppResult<(u64, u
                     plan.site_id
                 )));
             };
-            generated += generate_for_plan(&state.db, plan, tz, now, horizon).await?;
+            // One transaction per plan: its schedules and their statistics
+            // together, without holding SQLite's write lock for the pass.
+            let txn = begin_write(&state.db).await?;
+            generated += generate_for_plan(&txn, plan, tz, now, horizon).await?;
+            txn.commit().await?;
         }
     }
-    let missed = schedules::mark_missed(&state.db, now).await?;
+    let txn = begin_write(&state.db).await?;
+    let missed = schedules::mark_missed(&txn, now).await?;
+    txn.commit().await?;
     Ok((generated, missed))
 }
 

@@ -48,7 +48,7 @@ pub async fn submit(
 ) -> AppResult<Submitted> {
     let hash = request_hash(&input)?;
     let txn = begin_write(&state.db).await?;
-    let schedule = visible(actor, schedules::find(&txn, schedule_id).await?)?;
+    let schedule = visible(actor, schedules::find_for_update(&txn, schedule_id).await?)?;
     if let Some(existing) = results::find_by_schedule(&txn, schedule_id).await? {
         return answer_existing(existing, idempotency_key, &hash);
     }
@@ -82,15 +82,7 @@ pub async fn submit(
         submitted_by: actor.actor_id(),
         submitted_at: now,
     };
-    let inserted = results::insert(
-        &txn,
-        &result,
-        schedule.site_id,
-        schedule.due_at,
-        key_of(idempotency_key),
-        &hash,
-    )
-    .await;
+    let inserted = results::insert(&txn, &result, &schedule, key_of(idempotency_key), &hash).await;
     if let Err(e) = inserted {
         if !matches!(sql_err(&e), Some(SqlErr::UniqueConstraintViolation(_))) {
             return Err(CONFLICTS.map(e));
@@ -105,14 +97,8 @@ pub async fn submit(
             .ok_or_else(|| CONFLICTS.map(e))?;
         return answer_existing(existing, idempotency_key, &hash);
     }
-    let after = schedules::update(
-        &txn,
-        schedule_id,
-        None,
-        Some(ScheduleStatus::Completed),
-        now,
-    )
-    .await?;
+    let after =
+        schedules::update(&txn, &schedule, None, Some(ScheduleStatus::Completed), now).await?;
     audit::record(&txn, actor, Change::Updated(&schedule, &after)).await?;
     let recorded = RecordedResult {
         site_id: schedule.site_id,

@@ -85,7 +85,7 @@ pub async fn update(
     input: SchedulePatch,
 ) -> AppResult<Schedule> {
     let txn = begin_write(&state.db).await?;
-    let before = visible(actor, schedules::find(&txn, id).await?)?;
+    let before = visible(actor, schedules::find_for_update(&txn, id).await?)?;
     if !before.status.is_pending() {
         return Err(AppError::Conflict(format!(
             "the schedule is {}",
@@ -96,7 +96,7 @@ pub async fn update(
         check_assignee(&txn, before.site_id, assignee).await?;
     }
     let status = input.status.map(ScheduleStatus::from);
-    let after = schedules::update(&txn, id, input.assignee_id, status, Utc::now()).await?;
+    let after = schedules::update(&txn, &before, input.assignee_id, status, Utc::now()).await?;
     audit::record(&txn, actor, Change::Updated(&before, &after)).await?;
     txn.commit().await?;
     Ok(after)
@@ -106,14 +106,8 @@ pub async fn update(
 pub async fn start(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<Schedule> {
     let txn = begin_write(&state.db).await?;
     let before = visible(actor, schedules::find(&txn, id).await?)?;
-    let moved = schedules::transition(
-        &txn,
-        id,
-        ScheduleStatus::Open,
-        ScheduleStatus::InProgress,
-        Utc::now(),
-    )
-    .await?;
+    let moved = before.status == ScheduleStatus::Open
+        && schedules::transition(&txn, &before, ScheduleStatus::InProgress, Utc::now()).await?;
     if !moved {
         return Err(AppError::Conflict(format!(
             "only open schedules can be started; this one is {}",

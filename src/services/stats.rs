@@ -1,14 +1,33 @@
-//! The summary of a site (or all the caller's sites) over a due range.
+//! The summary of a site (or all the caller's sites) over a due range, and
+//! the daily series for charts. Both read the block aggregates, so their
+//! cost follows the number of plans, not the years of history; the edges
+//! of a summary's range are read live, so the answer is always exact.
+
+use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
 
 use crate::domain::auth::CurrentUser;
 use crate::domain::plan::ItemKey;
-use crate::domain::schedule::ScheduleStatus;
-use crate::domain::stats::{ItemStats, StatsQuery, StatsSummary, StatusCounts};
+use crate::domain::stats::{
+    DailyQuery, DayStats, ItemStats, Measures, StatsDaily, StatsQuery, StatsSummary, cover,
+    day_date, day_number, whole_days,
+};
 use crate::error::{AppError, AppResult};
-use crate::repositories::stats::{self, StatsScope};
+use crate::repositories::stats::{self, Live, Sites};
 use crate::state::AppState;
+
+fn sites<'a>(actor: &'a CurrentUser, site_id: Option<i64>) -> AppResult<Sites<'a>> {
+    if let Some(site) = site_id
+        && !actor.sees_site(site)
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(Sites {
+        site_id,
+        scope: actor.site_scope(),
+    })
+}
 
 pub async fn summary(
     state: &AppState,
@@ -31,54 +50,78 @@ pub async fn summary(
             "at most ten years after from",
         ));
     }
-    if let Some(site) = q.site_id
-        && !actor.sees_site(site)
-    {
-        return Err(AppError::NotFound);
+    let sites = sites(actor, q.site_id)?;
+    let whole = whole_days(from, to);
+    let runs = whole.map_or_else(Vec::new, |(lo, hi)| cover(lo, hi));
+    let live = Live { from, to, whole };
+    let db = &state.db;
+    let blocks = stats::block_tally(db, &sites, &runs).await?;
+    let edges = stats::live_tally(db, &sites, &live).await?;
+    let block_items = stats::block_items(db, &sites, &runs).await?;
+    let edge_items = stats::live_items(db, &sites, &live).await?;
+    let mut tally = blocks;
+    tally.add(&edges);
+    let mut items: BTreeMap<(i64, String), Measures> = BTreeMap::new();
+    for (plan, key, m) in block_items.into_iter().chain(edge_items) {
+        items
+            .entry((plan, key))
+            .and_modify(|e| e.merge(&m))
+            .or_insert(m);
     }
-    let scope = StatsScope {
-        site_id: q.site_id,
-        sites: actor.site_scope(),
-        from,
-        to,
-    };
-    let mut by_status = StatusCounts::default();
-    let mut total = 0;
-    for (status, n) in stats::status_counts(&state.db, &scope).await? {
-        total += n;
-        *match status {
-            ScheduleStatus::Open => &mut by_status.open,
-            ScheduleStatus::InProgress => &mut by_status.in_progress,
-            ScheduleStatus::Completed => &mut by_status.completed,
-            ScheduleStatus::Missed => &mut by_status.missed,
-            ScheduleStatus::Cancelled => &mut by_status.cancelled,
-        } = n;
-    }
-    let (results, results_passed) = stats::result_counts(&state.db, &scope).await?;
-    let decided = by_status.completed + by_status.missed;
-    let items = stats::item_stats(&state.db, &scope)
-        .await?
-        .into_iter()
-        .map(|(plan_id, key, count, sum, avg, min, max)| ItemStats {
-            plan_id,
-            key: ItemKey::trusted(key),
-            count,
-            sum,
-            avg,
-            min,
-            max,
-        })
-        .collect();
     Ok(StatsSummary {
         site_id: q.site_id,
         from,
         to,
-        total,
-        completion_rate: (decided > 0).then(|| by_status.completed as f64 / decided as f64),
-        pass_rate: (results > 0).then(|| results_passed as f64 / results as f64),
-        by_status,
-        results,
-        results_passed,
-        items,
+        total: tally.total(),
+        by_status: tally.by_status(),
+        completion_rate: tally.completion_rate(),
+        pass_rate: tally.pass_rate(),
+        results: tally.results,
+        results_passed: tally.passed,
+        items: items
+            .into_iter()
+            .map(|((plan_id, key), m)| ItemStats {
+                plan_id,
+                key: ItemKey::trusted(key),
+                count: m.count,
+                sum: m.sum,
+                avg: m.sum / m.count as f64,
+                min: m.min,
+                max: m.max,
+            })
+            .collect(),
+    })
+}
+
+/// One entry per local date of `from..=to`, days without schedules as zeros.
+pub async fn daily(state: &AppState, actor: &CurrentUser, q: DailyQuery) -> AppResult<StatsDaily> {
+    let sites = sites(actor, q.site_id)?;
+    let (lo, hi) = (day_number(q.from), day_number(q.to));
+    let mut found = stats::daily_tally(&state.db, &sites, lo, hi)
+        .await?
+        .into_iter()
+        .peekable();
+    let days = (lo..=hi)
+        .map(|day| {
+            let tally = match found.peek() {
+                Some((d, _)) if *d == day => found.next().map(|(_, t)| t).unwrap_or_default(),
+                _ => Default::default(),
+            };
+            DayStats {
+                date: day_date(day),
+                total: tally.total(),
+                by_status: tally.by_status(),
+                completion_rate: tally.completion_rate(),
+                pass_rate: tally.pass_rate(),
+                results: tally.results,
+                results_passed: tally.passed,
+            }
+        })
+        .collect();
+    Ok(StatsDaily {
+        site_id: q.site_id,
+        from: q.from,
+        to: q.to,
+        days,
     })
 }

@@ -21,4 +21,5 @@ mod schedules;
 mod scoping;
 mod sites;
 mod statements;
+mod stats;
 mod users;

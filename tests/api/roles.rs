@@ -158,6 +158,11 @@ fn matrix() -> Vec<(Method, &'static str, [u16; 5])> {
         ),
         (
             Method::GET,
+            "/api/v1/stats/daily",
+            [200, 200, 200, 200, 401],
+        ),
+        (
+            Method::GET,
             "/api/v1/schedules/{id}",
             [200, 200, 200, 200, 401],
         ),
@@ -290,7 +295,7 @@ async fn call(
         .replace("{id}", &id.to_string())
         .replace("{user_id}", &user_id.to_string())
         .replace("{code}", "KR")
-        + if route.ends_with("/occurrences") {
+        + if route.ends_with("/occurrences") || route.ends_with("/daily") {
             "?from=2026-12-01&to=2026-12-07"
         } else {
             ""

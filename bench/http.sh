@@ -4,9 +4,11 @@
 #
 #  1. loads the data (bench/load_pg.sql, bench/load_sqlite.sql) after
 #     `gemba migrate`, into a fresh PostgreSQL database and a fresh SQLite file;
-#  2. starts release gemba on each and drives four endpoints with oha
-#     (32 connections): the schedule list with plans and equipment embedded,
-#     one schedule, submitting a result, the stats summary; records
+#  2. starts release gemba on each and drives five endpoints with 32
+#     connections: the schedule list with plans and equipment embedded (a
+#     random site), one schedule (random id), submitting a result (oha draws
+#     at random, so bench/walk.rs walks the open schedules, each once), the
+#     stats summary and the daily series (random sites and ranges); records
 #     requests/s, p50/p99 latency, status codes and the server's peak RSS;
 #  3. on PostgreSQL, runs `pgbench -M prepared` (32 clients) with the SQL
 #     statements each endpoint issues (bench/pgbench/*.sql, including the
@@ -18,6 +20,8 @@
 # to PostgreSQL use sslmode=disable on both sides (loopback).
 #
 # Usage: bash bench/http.sh [pg|sqlite|all] [seconds per run]
+# GEMBA_BENCH_DAYS: days of schedules per plan (100: 1M schedules, the
+# default; 300: 3M; 1000: 10M).
 # Needs: oha (`cargo install oha`), psql and pgbench, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +29,8 @@ WHICH="${1:-all}"
 SECS="${2:-15}"
 ADMIN="${GEMBA_BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DB=gemba_bench_http
+DAYS="${GEMBA_BENCH_DAYS:-100}"
+OPEN=$((DAYS * 6 / 10))
 PG_URL="${ADMIN%/*}/$DB?sslmode=disable"
 PORT=8090
 B="http://127.0.0.1:$PORT/api/v1"
@@ -32,7 +38,9 @@ OUT=$(mktemp -d)
 command -v oha >/dev/null || { echo "install oha first: cargo install oha --locked" >&2; exit 1; }
 
 cargo build --release --quiet
+cargo bench --quiet --bench walk --no-run 2>/dev/null
 BIN=./target/release/gemba
+WALK=$(ls -t target/release/deps/walk-* | grep -v '\.d$' | head -1)
 PID=
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
@@ -49,16 +57,20 @@ load() { # backend -> exports GEMBA_DATABASE_URL
     psql "$ADMIN" -qc "create database $DB"
     export GEMBA_DATABASE_URL="$PG_URL"
     $BIN migrate >/dev/null
-    psql "$PG_URL" -q -f bench/load_pg.sql >/dev/null
+    sed "s/__DAYS__/$DAYS/g; s/__OPEN__/$OPEN/g" bench/load_pg.sql | psql "$PG_URL" -q -f - >/dev/null
   else
     unset GEMBA_DATABASE_URL # the embedded default: $GEMBA_DATA_DIR/gemba.db
     $BIN migrate >/dev/null
-    python3 - "$GEMBA_DATA_DIR/gemba.db" <<'PY'
+    python3 - "$GEMBA_DATA_DIR/gemba.db" "$DAYS" "$OPEN" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.executescript(open("bench/load_sqlite.sql").read())
+sql = open("bench/load_sqlite.sql").read()
+c.executescript(sql.replace("__DAYS__", sys.argv[2]).replace("__OPEN__", sys.argv[3]))
 PY
   fi
+  $BIN rebuild-stats >/dev/null
+  # the blocks were written after load_pg.sql's vacuum
+  [ "$backend" = pg ] && psql "$PG_URL" -qc "vacuum analyze stats_blocks, stats_block_items"
   echo 'bench password 1234' | $BIN user create --email bench@factory.example --role admin >/dev/null
 }
 
@@ -89,14 +101,13 @@ sample_rss() { # file
   echo "$max" >"$1"
 }
 
-drive() { # backend, name, oha args...
+drive() { # backend, name, command printing oha's JSON...
   local backend=$1 name=$2; shift 2
   touch "$OUT/sampling"
   sample_rss "$OUT/rss.$backend.$name" &
   local sampler=$!
   python3 bench/cpu.py snap "$OUT/cpu.before"
-  oha -c 32 -z "${SECS}s" --no-tui --output-format json -H "authorization: Bearer $TOKEN" "$@" \
-    >"$OUT/run.json"
+  "$@" >"$OUT/run.json"
   python3 bench/cpu.py snap "$OUT/cpu.after"
   rm -f "$OUT/sampling"
   wait "$sampler"
@@ -111,18 +122,38 @@ print(json.dumps(d))
 PY
 }
 
+# Open schedules of plans 1..5000 in random order, as URLs (pgbench's
+# submits take plans 5001..10000).
+open_urls() { # backend
+  local q="select id from schedules where status = 'open' and plan_id <= 5000 order by random()"
+  if [ "$1" = pg ]; then
+    psql "$PG_URL" -Atc "$q"
+  else
+    python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' \
+      "$GEMBA_DATA_DIR/gemba.db" "$q"
+  fi | sed "s|.*|$B/schedules/&/result|" >"$OUT/open.txt"
+}
+
 http_runs() { # backend
   local backend=$1
+  local OHA=(oha -c 32 -z "${SECS}s" --no-tui --output-format json -H "authorization: Bearer $TOKEN")
+  local SITE='([1-9]|1[0-9]|20)' DAY='(0[1-9]|1[0-9]|2[0-8])' HOUR='(0[0-9]|1[0-9]|2[0-3])'
   # warm the caches the same way for every run
-  oha -c 8 -n 2000 --no-tui -H "authorization: Bearer $TOKEN" \
-    "$B/schedules?site_id=7&due_from=2026-02-01T00:00:00Z&include=plan,equipment&limit=50" >/dev/null
-  drive "$backend" list "$B/schedules?site_id=7&due_from=2026-02-01T00:00:00Z&include=plan,equipment&limit=50"
-  drive "$backend" get --rand-regex-url "$B/schedules/[1-9][0-9]{5}"
-  # Open schedules of plans 1001..4999 (ids ending in 61..99, see load_pg.sql);
-  # a random id drawn twice answers 409, counted in the status column.
-  drive "$backend" put -m PUT -T application/json -d '{"values":{"p":1.5}}' \
-    --rand-regex-url "$B/schedules/[1-4][0-9]{3}[6-9][1-9]/result"
-  drive "$backend" stats "$B/stats/summary?site_id=7&from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z"
+  oha -c 8 -n 2000 --no-tui -H "authorization: Bearer $TOKEN" --rand-regex-url \
+    "$B/schedules\?site_id=$SITE&due_from=2026-02-01T00:00:00Z&include=plan,equipment&limit=50" >/dev/null
+  # A random site of the 20 (each site's pages compete for the cache).
+  drive "$backend" list "${OHA[@]}" --rand-regex-url \
+    "$B/schedules\?site_id=$SITE&due_from=2026-02-01T00:00:00Z&include=plan,equipment&limit=50"
+  drive "$backend" get "${OHA[@]}" --rand-regex-url "$B/schedules/[1-9][0-9]{5}"
+  # Every submit records another open schedule: walked in order, no repeats.
+  open_urls "$backend"
+  drive "$backend" put "$WALK" "$OUT/open.txt" 32 "$SECS" PUT '{"values":{"p":1.5}}' "$TOKEN"
+  # A random site, from a random instant in January to one in April (2.1 to 3.9 months).
+  drive "$backend" stats "${OHA[@]}" --rand-regex-url \
+    "$B/stats/summary\?site_id=$SITE&from=2026-01-${DAY}T$HOUR:[0-5][0-9]:00Z&to=2026-04-${DAY}T$HOUR:[0-5][0-9]:00Z"
+  # A random site, a daily series from a date in January to one in March.
+  drive "$backend" daily "${OHA[@]}" --rand-regex-url \
+    "$B/stats/daily\?site_id=$SITE&from=2026-01-$DAY&to=2026-03-$DAY"
 }
 
 pgbench_runs() {
@@ -151,14 +182,15 @@ for backend in pg sqlite; do
   fi
 done
 
-python3 - "$OUT" "$SECS" "$(date -u +%Y-%m-%d)" <<'PY'
+python3 - "$OUT" "$SECS" "$(date -u +%Y-%m-%d)" "$DAYS" <<'PY'
 import json, os, sys
-out, secs, day = sys.argv[1], sys.argv[2], sys.argv[3]
+out, secs, day, days = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 names = {
-    "list": "GET /schedules?site_id=7&include=plan,equipment&limit=50",
+    "list": "GET /schedules?site_id={1..20}&include=plan,equipment&limit=50",
     "get": "GET /schedules/{id}",
-    "put": "PUT /schedules/{id}/result",
-    "stats": "GET /stats/summary (site 7, 3 months)",
+    "put": "PUT /schedules/{id}/result (each open schedule once)",
+    "stats": "GET /stats/summary (random site, ~3 months)",
+    "daily": "GET /stats/daily (random site, ~2 months)",
 }
 bench = {}
 if os.path.exists(f"{out}/pgbench.txt"):
@@ -166,7 +198,7 @@ if os.path.exists(f"{out}/pgbench.txt"):
         k, v = line.split()
         bench[k] = float(v)
 lines = [
-    f"Run of {day}: oha, 32 connections, {secs} s per endpoint; pgbench -M prepared, 32 clients, "
+    f"Run of {day} ({days} days per plan): oha (walk.rs for the submit), 32 connections, {secs} s per endpoint; pgbench -M prepared, 32 clients, "
     f"{secs} s per script. RSS: the server's largest resident set while the run lasted. CPU: "
     "user + system time of the gemba process and of all PostgreSQL processes over the run, "
     "divided by the requests (or pgbench transactions) completed. Share: 2xx answers per second "

@@ -25,22 +25,22 @@ from g join equipment e on e.id = 1 + (n % 5000) order by n;
 insert into plan_versions (plan_id, version, items, created_at)
 select id, 1, items, created_at from plans;
 
--- schedule id = (plan id - 1) * 100 + day + 1; days 60..99 are open.
-with recursive d(n) as (select 0 union all select n + 1 from d where n < 99)
-insert into schedules (plan_id, plan_version, site_id, equipment_id, assignee_id, due_at, window_ends_at, status, started_at, completed_at, created_at, updated_at)
+-- schedule id = (plan id - 1) * __DAYS__ + day + 1; days __OPEN__.. are open.
+with recursive d(n) as (select 0 union all select n + 1 from d where n < __DAYS__ - 1)
+insert into schedules (plan_id, plan_version, site_id, equipment_id, assignee_id, due_at, due_day, window_ends_at, status, started_at, completed_at, created_at, updated_at)
 select p.id, 1, p.site_id, p.equipment_id, null,
-       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 00:00:00', '+' || d.n || ' days'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 00:00:00', '+' || d.n || ' days'), 20454 + d.n,
        strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 04:00:00', '+' || d.n || ' days'),
-       case when d.n < 60 then 'completed' else 'open' end,
-       case when d.n < 60 then strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 00:30:00', '+' || d.n || ' days') end,
-       case when d.n < 60 then strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 01:00:00', '+' || d.n || ' days') end,
+       case when d.n < __OPEN__ then 'completed' else 'open' end,
+       case when d.n < __OPEN__ then strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 00:30:00', '+' || d.n || ' days') end,
+       case when d.n < __OPEN__ then strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 01:00:00', '+' || d.n || ' days') end,
        '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'
 from plans p cross join d
 order by p.id, d.n;
 
 -- One result per completed schedule, value p = 1.0 .. 2.2 (2 in 13 fail).
-insert into results (schedule_id, plan_id, plan_version, site_id, due_at, submitted_by, submitted_at, notes, passed, failed_items, pass_rate, response, idempotency_key, request_hash)
-select id, plan_id, 1, site_id, due_at, null, completed_at, null, ok,
+insert into results (schedule_id, plan_id, plan_version, site_id, due_at, due_day, submitted_by, submitted_at, notes, passed, failed_items, pass_rate, response, idempotency_key, request_hash)
+select id, plan_id, 1, site_id, due_at, due_day, null, completed_at, null, ok,
        case when ok then '[]' else '["p"]' end,
        case when ok then 1.0 else 0.0 end,
        json_object('schedule_id', id, 'plan_id', plan_id, 'plan_version', 1,
@@ -53,8 +53,8 @@ from (select *, p <= 2.0 as ok
       from (select *, 1.0 + (id * 7 % 13) / 10.0 as p from schedules where status = 'completed'))
 order by id;
 
-insert into result_values (result_id, site_id, plan_id, due_at, item_key, kind, number_value, bool_value, text_value, passed)
-select r.id, r.site_id, r.plan_id, r.due_at, 'p', 'number', 1.0 + (r.schedule_id * 7 % 13) / 10.0, null, null, r.passed
+insert into result_values (result_id, site_id, plan_id, due_at, due_day, item_key, kind, number_value, bool_value, text_value, passed)
+select r.id, r.site_id, r.plan_id, r.due_at, r.due_day, 'p', 'number', 1.0 + (r.schedule_id * 7 % 13) / 10.0, null, null, r.passed
 from results r order by r.id;
 commit;
 analyze;

@@ -9,8 +9,6 @@ pub struct Model {
     pub level: i16,
     #[sea_orm(primary_key, auto_increment = false)]
     pub block: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub plan_id: i64,
     pub n_open: i64,
     pub n_in_progress: i64,
     pub n_completed: i64,

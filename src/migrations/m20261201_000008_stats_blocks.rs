@@ -3,9 +3,10 @@
 //! - `due_day` on schedules, results and result values: the site-local date
 //!   the inspection is planned for, as days since 1970-01-01, so rows group
 //!   by local day in plain SQL on both databases;
-//! - `stats_blocks` / `stats_block_items`: per site, plan and aligned block
-//!   of 1, 8, 64 or 512 days, the schedules by status, the results and those
-//!   that passed, and per numeric item the count / sum / min / max. They are
+//! - `stats_blocks`: per site and aligned block of 1, 8, 64 or 512 days,
+//!   the schedules by status, the results and those that passed;
+//!   `stats_block_items`: per site, block, plan and numeric item, the
+//!   count / sum / min / max of the values. They are
 //!   kept exact by the transactions that change the rows, and built here
 //!   from the rows already stored.
 
@@ -41,15 +42,23 @@ impl MigrationTrait for Migration {
              (SELECT r.due_day FROM results r WHERE r.id = result_values.result_id)",
         )
         .await?;
+        // SQLite keeps both tables in primary-key order (WITHOUT ROWID);
+        // PostgreSQL answers the items from their primary key alone.
+        let sqlite = manager.get_database_backend() == DbBackend::Sqlite;
+        let clustered = |t: &mut TableCreateStatement| {
+            if sqlite {
+                t.extra("WITHOUT ROWID");
+            }
+            t.to_owned()
+        };
         manager
-            .create_table(
+            .create_table(clustered(
                 Table::create()
                     .table(StatsBlocks::Table)
                     .if_not_exists()
                     .col(big_integer(StatsBlocks::SiteId))
                     .col(small_integer(StatsBlocks::Level))
                     .col(big_integer(StatsBlocks::Block))
-                    .col(big_integer(StatsBlocks::PlanId))
                     .col(big_integer(StatsBlocks::NOpen))
                     .col(big_integer(StatsBlocks::NInProgress))
                     .col(big_integer(StatsBlocks::NCompleted))
@@ -61,14 +70,26 @@ impl MigrationTrait for Migration {
                         Index::create()
                             .col(StatsBlocks::SiteId)
                             .col(StatsBlocks::Level)
-                            .col(StatsBlocks::Block)
-                            .col(StatsBlocks::PlanId),
-                    )
-                    .to_owned(),
-            )
+                            .col(StatsBlocks::Block),
+                    ),
+            ))
             .await?;
+        let mut items_key = Index::create();
+        items_key
+            .col(StatsBlockItems::SiteId)
+            .col(StatsBlockItems::Level)
+            .col(StatsBlockItems::Block)
+            .col(StatsBlockItems::PlanId)
+            .col(StatsBlockItems::ItemKey);
+        if !sqlite {
+            items_key
+                .include(StatsBlockItems::N)
+                .include(StatsBlockItems::SumValue)
+                .include(StatsBlockItems::MinValue)
+                .include(StatsBlockItems::MaxValue);
+        }
         manager
-            .create_table(
+            .create_table(clustered(
                 Table::create()
                     .table(StatsBlockItems::Table)
                     .if_not_exists()
@@ -81,16 +102,8 @@ impl MigrationTrait for Migration {
                     .col(double(StatsBlockItems::SumValue))
                     .col(double(StatsBlockItems::MinValue))
                     .col(double(StatsBlockItems::MaxValue))
-                    .primary_key(
-                        Index::create()
-                            .col(StatsBlockItems::SiteId)
-                            .col(StatsBlockItems::Level)
-                            .col(StatsBlockItems::Block)
-                            .col(StatsBlockItems::PlanId)
-                            .col(StatsBlockItems::ItemKey),
-                    )
-                    .to_owned(),
-            )
+                    .primary_key(&mut items_key),
+            ))
             .await?;
         crate::repositories::stats::rebuild(db).await
     }
@@ -175,7 +188,6 @@ enum StatsBlocks {
     SiteId,
     Level,
     Block,
-    PlanId,
     NOpen,
     NInProgress,
     NCompleted,

@@ -1,6 +1,6 @@
-//! Statistics in SQL. Per site, plan and aligned block of days
-//! (`domain::stats::cover`) the tables `stats_blocks` and
-//! `stats_block_items` hold what the summary adds up; the transactions that
+//! Statistics in SQL. Per aligned block of days (`domain::stats::cover`),
+//! `stats_blocks` holds each site's tally and `stats_block_items` each
+//! plan's numeric items: what the summary adds up; the transactions that
 //! change schedules and results keep them exact (`add`, `add_values`), and
 //! `rebuild` recomputes them from the rows. A range is read as its whole
 //! local days from the blocks plus the rows at its edges, read live.
@@ -309,37 +309,33 @@ pub async fn add(
     deltas: impl IntoIterator<Item = (DayKey, Tally)>,
 ) -> Result<(), DbErr> {
     use stats_blocks::Column as B;
-    let mut rows: BTreeMap<(i64, i16, i64, i64), Tally> = BTreeMap::new();
+    let mut rows: BTreeMap<(i64, i16, i64), Tally> = BTreeMap::new();
     for (k, t) in deltas {
         for (level, block) in blocks_of(k.day) {
-            rows.entry((k.site_id, level, block, k.plan_id))
-                .or_default()
-                .add(&t);
+            rows.entry((k.site_id, level, block)).or_default().add(&t);
         }
     }
     rows.retain(|_, t| !t.is_zero());
     let rows: Vec<_> = rows.into_iter().collect();
     let summed = |c: &str| Expr::cust(format!("stats_blocks.{c} + excluded.{c}"));
     for chunk in rows.chunks(500) {
-        let models =
-            chunk.iter().map(
-                |&((site, level, block, plan), t)| stats_blocks::ActiveModel {
-                    site_id: Set(site),
-                    level: Set(level),
-                    block: Set(block),
-                    plan_id: Set(plan),
-                    n_open: Set(t.open),
-                    n_in_progress: Set(t.in_progress),
-                    n_completed: Set(t.completed),
-                    n_missed: Set(t.missed),
-                    n_cancelled: Set(t.cancelled),
-                    n_results: Set(t.results),
-                    n_passed: Set(t.passed),
-                },
-            );
+        let models = chunk
+            .iter()
+            .map(|&((site, level, block), t)| stats_blocks::ActiveModel {
+                site_id: Set(site),
+                level: Set(level),
+                block: Set(block),
+                n_open: Set(t.open),
+                n_in_progress: Set(t.in_progress),
+                n_completed: Set(t.completed),
+                n_missed: Set(t.missed),
+                n_cancelled: Set(t.cancelled),
+                n_results: Set(t.results),
+                n_passed: Set(t.passed),
+            });
         stats_blocks::Entity::insert_many(models)
             .on_conflict(
-                OnConflict::columns([B::SiteId, B::Level, B::Block, B::PlanId])
+                OnConflict::columns([B::SiteId, B::Level, B::Block])
                     .value(B::NOpen, summed("n_open"))
                     .value(B::NInProgress, summed("n_in_progress"))
                     .value(B::NCompleted, summed("n_completed"))
@@ -432,13 +428,13 @@ pub async fn rebuild(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
             (" AND due_day >= 0", " WHERE s.due_day >= 0")
         };
         conn.execute_unprepared(&format!(
-            "INSERT INTO stats_blocks (site_id, level, block, plan_id, n_open, n_in_progress, \
+            "INSERT INTO stats_blocks (site_id, level, block, n_open, n_in_progress, \
              n_completed, n_missed, n_cancelled, n_results, n_passed) \
-             SELECT s.site_id, {level}, s.due_day / {n}, s.plan_id, {}, {}, {}, {}, {}, \
+             SELECT s.site_id, {level}, s.due_day / {n}, {}, {}, {}, {}, {}, \
              SUM(CASE WHEN r.id IS NULL THEN 0 ELSE 1 END), \
              SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) \
              FROM schedules s LEFT JOIN results r ON r.schedule_id = s.id{where_day} \
-             GROUP BY s.site_id, s.due_day / {n}, s.plan_id",
+             GROUP BY s.site_id, s.due_day / {n}",
             status(ScheduleStatus::Open),
             status(ScheduleStatus::InProgress),
             status(ScheduleStatus::Completed),

@@ -112,22 +112,30 @@ pub async fn credentials_by_id(
         .transpose()
 }
 
-/// The user and the ids of their sites, in one joined query.
-pub async fn with_sites(
+/// What every authenticated request needs of its caller: role, whether
+/// the account is active, and the ids of their sites. One joined query
+/// reading only those columns.
+pub async fn access(
     conn: &impl ConnectionTrait,
     id: i64,
-) -> Result<Option<(Credentials, Vec<i64>)>, DbErr> {
-    let rows = Users::find_by_id(id)
-        .find_with_related(crate::entities::site_members::Entity)
+) -> Result<Option<(Role, bool, Vec<i64>)>, DbErr> {
+    use crate::entities::site_members;
+    let rows: Vec<(String, bool, Option<i64>)> = Users::find_by_id(id)
+        .select_only()
+        .column(Column::Role)
+        .column(Column::IsActive)
+        .column(site_members::Column::SiteId)
+        .left_join(site_members::Entity)
+        .into_tuple()
         .all(conn)
         .await?;
-    rows.into_iter()
-        .next()
-        .map(|(user, members)| {
-            let sites = members.into_iter().map(|m| m.site_id).collect();
-            Ok((Credentials::try_from(user)?, sites))
-        })
-        .transpose()
+    let Some((role, active, _)) = rows.first() else {
+        return Ok(None);
+    };
+    let role = stored("users.role", role)?;
+    let active = *active;
+    let sites = rows.into_iter().filter_map(|r| r.2).collect();
+    Ok(Some((role, active, sites)))
 }
 
 /// One page of users ordered by id.

@@ -192,10 +192,10 @@ pub async fn authenticate(
         .tokens
         .verify_access(bearer)
         .map_err(AppError::Unauthorized)?;
-    match users::with_sites(&state.db, id).await? {
-        Some((u, site_ids)) if u.is_active => Ok(CurrentUser {
-            id: u.id,
-            role: u.role,
+    match users::access(&state.db, id).await? {
+        Some((role, true, site_ids)) => Ok(CurrentUser {
+            id,
+            role,
             site_ids,
             request_id,
         }),

@@ -327,7 +327,7 @@ async fn blocks(app: &TestApp) -> (Vec<stats_blocks::Model>, Vec<stats_block_ite
             ] != [0; 7]
         })
         .collect();
-    b.sort_by_key(|r| (r.site_id, r.level, r.block, r.plan_id));
+    b.sort_by_key(|r| (r.site_id, r.level, r.block));
     let mut i = stats_block_items::Entity::find()
         .all(&app.state.db)
         .await

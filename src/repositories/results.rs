@@ -37,14 +37,16 @@ pub async fn find_by_schedule(
     }))
 }
 
-/// Stores the result and one typed row per value.
+/// Stores the result and one typed row per value, adds the values to the
+/// statistics, and returns what the result adds to the schedule's tally
+/// (for `schedules::update`, which records the status change with it).
 pub async fn insert(
     conn: &impl ConnectionTrait,
     r: &InspectionResult,
     schedule: &Schedule,
     idempotency_key: Option<&str>,
     request_hash: &str,
-) -> Result<(), DbErr> {
+) -> Result<Tally, DbErr> {
     let (site_id, due_at) = (schedule.site_id, schedule.due_at);
     let due_day = day_number(schedule.due_date);
     let row = results::ActiveModel {
@@ -100,12 +102,6 @@ pub async fn insert(
             .await?;
     }
     let key = schedules::day_key(schedule);
-    let recorded = Tally {
-        results: 1,
-        passed: i64::from(r.passed),
-        ..Default::default()
-    };
-    stats::add(conn, [(key, recorded)]).await?;
     stats::add_values(
         conn,
         r.values.iter().filter_map(|v| match v.value {
@@ -113,5 +109,10 @@ pub async fn insert(
             _ => None,
         }),
     )
-    .await
+    .await?;
+    Ok(Tally {
+        results: 1,
+        passed: i64::from(r.passed),
+        ..Default::default()
+    })
 }

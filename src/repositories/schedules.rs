@@ -220,14 +220,17 @@ pub async fn list(
 }
 
 /// Changes assignee and/or status of a schedule read with
-/// `find_for_update` in the same transaction.
+/// `find_for_update` in the same transaction. `recorded` is what a result
+/// stored with the change adds to the statistics (one write for both).
 pub async fn update(
     conn: &impl ConnectionTrait,
     before: &Schedule,
     assignee_id: Option<Option<i64>>,
     status: Option<ScheduleStatus>,
     now: DateTime<Utc>,
+    recorded: Tally,
 ) -> Result<Schedule, DbErr> {
+    let mut delta = recorded;
     let mut am = schedules::ActiveModel {
         id: Set(before.id),
         updated_at: Set(fixed(now)),
@@ -244,8 +247,11 @@ pub async fn update(
             None => {}
         }
         if s != before.status {
-            stats::add(conn, [(day_key(before), Tally::moved(before.status, s))]).await?;
+            delta.add(&Tally::moved(before.status, s));
         }
+    }
+    if !delta.is_zero() {
+        stats::add(conn, [(day_key(before), delta)]).await?;
     }
     am.update(conn).await?.try_into()
 }

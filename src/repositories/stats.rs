@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -232,32 +232,67 @@ pub async fn block_tally(
     Ok(row.map(tally_of).unwrap_or_default())
 }
 
-/// Numeric values of the blocks in `runs`, per plan and item.
+/// Numeric values of the blocks in `runs`, per plan and item. Each run is
+/// its own range of the primary key, joined by `UNION ALL`: PostgreSQL
+/// reads each from the (covering) index alone, where one `OR` of the runs
+/// would make it visit the table.
 pub async fn block_items(
     conn: &impl ConnectionTrait,
     sites: &Sites<'_>,
     runs: &[BlockRun],
 ) -> Result<Vec<ItemRow>, DbErr> {
     use stats_block_items::Column as I;
-    if runs.is_empty() {
-        return Ok(Vec::new());
+    let mut union: Option<SelectStatement> = None;
+    for r in runs {
+        let part = Query::select()
+            .columns([
+                I::PlanId,
+                I::ItemKey,
+                I::N,
+                I::SumValue,
+                I::MinValue,
+                I::MaxValue,
+            ])
+            .from(stats_block_items::Entity)
+            .cond_where(sites.cond(I::SiteId))
+            .and_where(I::Level.eq(r.level))
+            .and_where(I::Block.between(r.first, r.last))
+            .to_owned();
+        match union.as_mut() {
+            None => union = Some(part),
+            Some(u) => {
+                u.union(UnionType::All, part);
+            }
+        }
     }
-    let rows: Vec<ItemTuple> = stats_block_items::Entity::find()
-        .select_only()
+    let Some(union) = union else {
+        return Ok(Vec::new());
+    };
+    let q = Query::select()
         .column(I::PlanId)
         .column(I::ItemKey)
-        .column_as(Expr::col(I::N).sum().cast_as("bigint"), "n")
-        .column_as(Expr::col(I::SumValue).sum(), "sum")
-        .column_as(Expr::col(I::MinValue).min(), "min")
-        .column_as(Expr::col(I::MaxValue).max(), "max")
-        .filter(sites.cond(I::SiteId))
-        .filter(runs_cond(I::Level, I::Block, runs))
-        .group_by(I::PlanId)
-        .group_by(I::ItemKey)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(item_row).collect())
+        .expr(Expr::col(I::N).sum().cast_as("bigint"))
+        .expr(Expr::col(I::SumValue).sum())
+        .expr(Expr::col(I::MinValue).min())
+        .expr(Expr::col(I::MaxValue).max())
+        .from_subquery(union, "runs")
+        .group_by_col(I::PlanId)
+        .group_by_col(I::ItemKey)
+        .to_owned();
+    conn.query_all(&q)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(item_row((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                r.try_get_by_index(2)?,
+                r.try_get_by_index(3)?,
+                r.try_get_by_index(4)?,
+                r.try_get_by_index(5)?,
+            )))
+        })
+        .collect()
 }
 
 /// The tally of each local day in `lo..=hi` that has schedules, in order.

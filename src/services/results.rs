@@ -83,22 +83,25 @@ pub async fn submit(
         submitted_at: now,
     };
     let inserted = results::insert(&txn, &result, &schedule, key_of(idempotency_key), &hash).await;
-    if let Err(e) = inserted {
-        if !matches!(sql_err(&e), Some(SqlErr::UniqueConstraintViolation(_))) {
-            return Err(CONFLICTS.map(e));
+    let recorded = match inserted {
+        Ok(recorded) => recorded,
+        Err(e) => {
+            if !matches!(sql_err(&e), Some(SqlErr::UniqueConstraintViolation(_))) {
+                return Err(CONFLICTS.map(e));
+            }
+            // A concurrent submit committed first (the schedule's row lock
+            // makes that rare: PostgreSQL then reads the first's result
+            // above, as SQLite's write lock does). Answer as for a submit
+            // that came after it, so both databases agree.
+            txn.rollback().await?;
+            let existing = results::find_by_schedule(&state.db, schedule_id)
+                .await?
+                .ok_or_else(|| CONFLICTS.map(e))?;
+            return answer_existing(existing, idempotency_key, &hash);
         }
-        // A concurrent submit committed first (PostgreSQL lets both read
-        // "no result" and the unique index decides; SQLite's write lock
-        // makes the second one read the first's result above). Answer as
-        // for a submit that came after it, so both databases agree.
-        txn.rollback().await?;
-        let existing = results::find_by_schedule(&state.db, schedule_id)
-            .await?
-            .ok_or_else(|| CONFLICTS.map(e))?;
-        return answer_existing(existing, idempotency_key, &hash);
-    }
-    let after =
-        schedules::update(&txn, &schedule, None, Some(ScheduleStatus::Completed), now).await?;
+    };
+    let completed = Some(ScheduleStatus::Completed);
+    let after = schedules::update(&txn, &schedule, None, completed, now, recorded).await?;
     audit::record(&txn, actor, Change::Updated(&schedule, &after)).await?;
     let recorded = RecordedResult {
         site_id: schedule.site_id,

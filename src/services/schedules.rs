@@ -10,6 +10,7 @@ use crate::db::begin_write;
 use crate::domain::auth::CurrentUser;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::plan::Plan;
+use crate::domain::stats::Tally;
 use crate::domain::schedule::{Include, Schedule, SchedulePatch, ScheduleQuery, ScheduleStatus};
 use crate::error::{AppError, AppResult};
 use crate::repositories::schedules::{self, ScheduleFilter};
@@ -96,7 +97,15 @@ pub async fn update(
         check_assignee(&txn, before.site_id, assignee).await?;
     }
     let status = input.status.map(ScheduleStatus::from);
-    let after = schedules::update(&txn, &before, input.assignee_id, status, Utc::now()).await?;
+    let after = schedules::update(
+        &txn,
+        &before,
+        input.assignee_id,
+        status,
+        Utc::now(),
+        Tally::default(),
+    )
+    .await?;
     audit::record(&txn, actor, Change::Updated(&before, &after)).await?;
     txn.commit().await?;
     Ok(after)

@@ -239,11 +239,12 @@ pub fn day_date(day: i64) -> NaiveDate {
     NaiveDate::default() + chrono::Duration::days(day)
 }
 
-/// Blocks are aligned runs of 1, 8, 64 and 512 days (levels 0..=3): any
-/// range of days is covered by a few of them, so a summary reads a few rows
-/// per plan whatever its length, and each change updates one row per level.
-pub const BLOCK_LEVELS: i16 = 4;
-const BLOCK_BASE: i64 = 8;
+/// Blocks are aligned runs of 1, 4, 16, 64, 256 and 1024 days (levels
+/// 0..=5): any range of days is covered by at most three per level at each
+/// end (about 9 for three months), so a summary reads a few rows per plan
+/// whatever its length, and each change updates one row per level.
+pub const BLOCK_LEVELS: i16 = 6;
+const BLOCK_BASE: i64 = 4;
 
 pub fn block_days(level: i16) -> i64 {
     BLOCK_BASE.pow(level as u32)
@@ -337,7 +338,7 @@ mod tests {
 
     #[test]
     fn blocks_hold_their_day() {
-        for day in [0, 1, 7, 8, 511, 512, 20_000] {
+        for day in [0, 1, 3, 4, 7, 8, 1023, 1024, 20_000] {
             for (level, block) in blocks_of(day) {
                 let n = block_days(level);
                 assert!((block * n..(block + 1) * n).contains(&day));

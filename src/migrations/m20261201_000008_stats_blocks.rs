@@ -3,7 +3,7 @@
 //! - `due_day` on schedules, results and result values: the site-local date
 //!   the inspection is planned for, as days since 1970-01-01, so rows group
 //!   by local day in plain SQL on both databases;
-//! - `stats_blocks`: per site and aligned block of 1, 8, 64 or 512 days,
+//! - `stats_blocks`: per site and aligned block of 1, 4, 16, 64, 256 or 1024 days,
 //!   the schedules by status, the results and those that passed;
 //!   `stats_block_items`: per site, block, plan and numeric item, the
 //!   count / sum / min / max of the values. They are
@@ -42,6 +42,25 @@ impl MigrationTrait for Migration {
              (SELECT r.due_day FROM results r WHERE r.id = result_values.result_id)",
         )
         .await?;
+        // The rows at a range's edges are filtered by due_day: the stats
+        // indexes of migration 000005 get it too, so those reads stay
+        // index-only (the schedules one keeps the list's (due_at, id) order).
+        for (table, old, new, cols) in STATS_INDEXES {
+            let mut create = Index::create();
+            create.name(*new).table(Alias::new(*table));
+            for c in cols.iter().chain(&["due_day"]) {
+                create.col(Alias::new(*c));
+            }
+            manager.create_index(create).await?;
+            manager
+                .drop_index(
+                    Index::drop()
+                        .name(*old)
+                        .table(Alias::new(*table))
+                        .to_owned(),
+                )
+                .await?;
+        }
         // SQLite keeps both tables in primary-key order (WITHOUT ROWID);
         // PostgreSQL answers the items from their primary key alone.
         let sqlite = manager.get_database_backend() == DbBackend::Sqlite;
@@ -115,6 +134,22 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(StatsBlocks::Table).to_owned())
             .await?;
+        for (table, old, new, cols) in STATS_INDEXES {
+            let mut create = Index::create();
+            create.name(*old).table(Alias::new(*table));
+            for c in *cols {
+                create.col(Alias::new(*c));
+            }
+            manager.create_index(create).await?;
+            manager
+                .drop_index(
+                    Index::drop()
+                        .name(*new)
+                        .table(Alias::new(*table))
+                        .to_owned(),
+                )
+                .await?;
+        }
         for table in [Tables::Schedules, Tables::Results, Tables::ResultValues] {
             manager
                 .alter_table(
@@ -128,6 +163,28 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 }
+
+/// (table, index of migration 000005, its replacement, columns before due_day).
+const STATS_INDEXES: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "schedules",
+        "ix_schedules_site_due_id_status",
+        "ix_schedules_site_due_id_status_day",
+        &["site_id", "due_at", "id", "status"],
+    ),
+    (
+        "results",
+        "ix_results_site_due_passed",
+        "ix_results_site_due_passed_day",
+        &["site_id", "due_at", "passed"],
+    ),
+    (
+        "result_values",
+        "ix_result_values_stats",
+        "ix_result_values_stats_day",
+        &["site_id", "due_at", "plan_id", "item_key", "number_value"],
+    ),
+];
 
 /// Every stored schedule gets the local date of its due instant in its
 /// site's time zone: PostgreSQL converts in SQL; SQLite has no zone data,

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement, UnionType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::stored;
@@ -54,31 +54,71 @@ fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.into()
 }
 
-impl Live {
+/// One index range of live rows: due in `[from, to)`, and with a day
+/// before `lo` or after `hi` when whole days are read from blocks.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    before: Option<i64>,
+    after: Option<i64>,
+}
+
+impl Span {
     fn cond<C: ColumnTrait>(&self, sites: &Sites<'_>, site: C, due: C, day: C) -> Condition {
         let mut c = sites
             .cond(site)
             .add(due.gte(fixed(self.from)))
             .add(due.lt(fixed(self.to)));
-        if let Some((lo, hi)) = self.whole {
-            // A day's rows are due within ZONE_MARGIN of its UTC date, so the
-            // rows of days outside lo..=hi sit in these two short spans.
-            let margin = Duration::hours(ZONE_MARGIN_HOURS);
-            c = c.add(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(due.lt(fixed(day_start(lo) + margin)))
-                            .add(day.lt(lo)),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(due.gte(fixed(day_start(hi + 1) - margin)))
-                            .add(day.gt(hi)),
-                    ),
-            );
+        if let Some(lo) = self.before {
+            c = c.add(day.lt(lo));
+        }
+        if let Some(hi) = self.after {
+            c = c.add(day.gt(hi));
         }
         c
+    }
+}
+
+impl Live {
+    /// The index ranges to read. A day's rows are due within ZONE_MARGIN of
+    /// its UTC date, so the rows of days outside `lo..=hi` sit in two short
+    /// spans at the edges. Each is its own query of a `UNION ALL`, so even a
+    /// generic plan of the prepared statement reads two short index ranges.
+    fn spans(&self) -> Vec<Span> {
+        let Some((lo, hi)) = self.whole else {
+            return vec![Span {
+                from: self.from,
+                to: self.to,
+                before: None,
+                after: None,
+            }];
+        };
+        let margin = Duration::hours(ZONE_MARGIN_HOURS);
+        vec![
+            Span {
+                from: self.from,
+                to: Ord::min(day_start(lo) + margin, self.to),
+                before: Some(lo),
+                after: None,
+            },
+            Span {
+                from: Ord::max(day_start(hi + 1) - margin, self.from),
+                to: self.to,
+                before: None,
+                after: Some(hi),
+            },
+        ]
+    }
+
+    /// `part` for each span, joined by `UNION ALL`.
+    fn union(&self, part: impl Fn(&Span) -> SelectStatement) -> SelectStatement {
+        let mut spans = self.spans().into_iter();
+        let mut q = part(&spans.next().expect("at least one span"));
+        for s in spans {
+            q.union(UnionType::All, part(&s));
+        }
+        q
     }
 }
 
@@ -89,35 +129,36 @@ pub async fn live_tally(
     live: &Live,
 ) -> Result<Tally, DbErr> {
     use schedules::Column as S;
-    let rows: Vec<(String, i64)> = schedules::Entity::find()
-        .select_only()
-        .column(S::Status)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(live.cond(sites, S::SiteId, S::DueAt, S::DueDay))
-        .group_by(S::Status)
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let q = live.union(|span| {
+        schedules::Entity::find()
+            .select_only()
+            .column(S::Status)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(span.cond(sites, S::SiteId, S::DueAt, S::DueDay))
+            .group_by(S::Status)
+            .into_query()
+    });
     let mut tally = Tally::default();
-    for (status, n) in rows {
+    for row in conn.query_all(&q).await? {
+        let status: String = row.try_get_by_index(0)?;
         let status: ScheduleStatus = stored("schedules.status", &status)?;
-        tally.add(&Tally::of_status(status, n));
+        tally.add(&Tally::of_status(status, row.try_get_by_index(1)?));
     }
     use results::Column as R;
-    let row: Option<(i64, Option<i64>)> = results::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .column_as(
-            Expr::cust("SUM(CASE WHEN passed THEN 1 ELSE 0 END)").cast_as("bigint"),
-            "passed",
-        )
-        .filter(live.cond(sites, R::SiteId, R::DueAt, R::DueDay))
-        .into_tuple()
-        .one(conn)
-        .await?;
-    if let Some((n, passed)) = row {
-        tally.results = n;
-        tally.passed = passed.unwrap_or(0);
+    let q = live.union(|span| {
+        results::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .column_as(
+                Expr::cust("SUM(CASE WHEN passed THEN 1 ELSE 0 END)").cast_as("bigint"),
+                "passed",
+            )
+            .filter(span.cond(sites, R::SiteId, R::DueAt, R::DueDay))
+            .into_query()
+    });
+    for row in conn.query_all(&q).await? {
+        tally.results += row.try_get_by_index::<i64>(0)?;
+        tally.passed += row.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0);
     }
     Ok(tally)
 }
@@ -138,32 +179,6 @@ fn item_row((plan, key, count, sum, min, max): ItemTuple) -> ItemRow {
             max,
         },
     )
-}
-
-/// Numeric values of the live rows, per plan and item.
-pub async fn live_items(
-    conn: &impl ConnectionTrait,
-    sites: &Sites<'_>,
-    live: &Live,
-) -> Result<Vec<ItemRow>, DbErr> {
-    use result_values::Column as C;
-    let v = || Expr::col(C::NumberValue);
-    let rows: Vec<ItemTuple> = result_values::Entity::find()
-        .select_only()
-        .column(C::PlanId)
-        .column(C::ItemKey)
-        .column_as(v().count(), "n")
-        .column_as(v().sum().cast_as("double precision"), "sum")
-        .column_as(v().min().cast_as("double precision"), "min")
-        .column_as(v().max().cast_as("double precision"), "max")
-        .filter(live.cond(sites, C::SiteId, C::DueAt, C::DueDay))
-        .filter(C::NumberValue.is_not_null())
-        .group_by(C::PlanId)
-        .group_by(C::ItemKey)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(item_row).collect())
 }
 
 fn runs_cond<C: ColumnTrait>(level: C, block: C, runs: &[BlockRun]) -> Condition {
@@ -232,42 +247,61 @@ pub async fn block_tally(
     Ok(row.map(tally_of).unwrap_or_default())
 }
 
-/// Numeric values of the blocks in `runs`, per plan and item. Each run is
-/// its own range of the primary key, joined by `UNION ALL`: PostgreSQL
-/// reads each from the (covering) index alone, where one `OR` of the runs
-/// would make it visit the table.
-pub async fn block_items(
+/// Numeric values per plan and item, in that order: the blocks in `runs`
+/// and the live rows, added up in one statement. Each block run and each
+/// live span is its own key range joined by `UNION ALL`: PostgreSQL reads
+/// each from a covering index alone, where one `OR` of the ranges would
+/// make it visit the table (and a generic plan would scan the whole range).
+pub async fn items(
     conn: &impl ConnectionTrait,
     sites: &Sites<'_>,
     runs: &[BlockRun],
+    live: &Live,
 ) -> Result<Vec<ItemRow>, DbErr> {
+    use result_values::Column as V;
     use stats_block_items::Column as I;
-    let mut union: Option<SelectStatement> = None;
-    for r in runs {
-        let part = Query::select()
-            .columns([
-                I::PlanId,
-                I::ItemKey,
-                I::N,
-                I::SumValue,
-                I::MinValue,
-                I::MaxValue,
-            ])
-            .from(stats_block_items::Entity)
-            .cond_where(sites.cond(I::SiteId))
-            .and_where(I::Level.eq(r.level))
-            .and_where(I::Block.between(r.first, r.last))
-            .to_owned();
-        match union.as_mut() {
-            None => union = Some(part),
-            Some(u) => {
-                u.union(UnionType::All, part);
-            }
-        }
+    let mut parts: Vec<SelectStatement> = runs
+        .iter()
+        .map(|r| {
+            Query::select()
+                .columns([
+                    I::PlanId,
+                    I::ItemKey,
+                    I::N,
+                    I::SumValue,
+                    I::MinValue,
+                    I::MaxValue,
+                ])
+                .from(stats_block_items::Entity)
+                .cond_where(sites.cond(I::SiteId))
+                .and_where(I::Level.eq(r.level))
+                .and_where(I::Block.between(r.first, r.last))
+                .to_owned()
+        })
+        .collect();
+    let v = || Expr::col(V::NumberValue);
+    for span in live.spans() {
+        parts.push(
+            result_values::Entity::find()
+                .select_only()
+                .column(V::PlanId)
+                .column(V::ItemKey)
+                .column_as(v().count(), "n")
+                .column_as(v().sum().cast_as("double precision"), "sum_value")
+                .column_as(v().min().cast_as("double precision"), "min_value")
+                .column_as(v().max().cast_as("double precision"), "max_value")
+                .filter(span.cond(sites, V::SiteId, V::DueAt, V::DueDay))
+                .filter(V::NumberValue.is_not_null())
+                .group_by(V::PlanId)
+                .group_by(V::ItemKey)
+                .into_query(),
+        );
     }
-    let Some(union) = union else {
-        return Ok(Vec::new());
-    };
+    let mut parts = parts.into_iter();
+    let mut union = parts.next().expect("at least one live span");
+    for p in parts {
+        union.union(UnionType::All, p);
+    }
     let q = Query::select()
         .column(I::PlanId)
         .column(I::ItemKey)
@@ -275,9 +309,11 @@ pub async fn block_items(
         .expr(Expr::col(I::SumValue).sum())
         .expr(Expr::col(I::MinValue).min())
         .expr(Expr::col(I::MaxValue).max())
-        .from_subquery(union, "runs")
+        .from_subquery(union, "parts")
         .group_by_col(I::PlanId)
         .group_by_col(I::ItemKey)
+        .order_by(I::PlanId, Order::Asc)
+        .order_by(I::ItemKey, Order::Asc)
         .to_owned();
     conn.query_all(&q)
         .await?

@@ -3,15 +3,13 @@
 //! cost follows the number of plans, not the years of history; the edges
 //! of a summary's range are read live, so the answer is always exact.
 
-use std::collections::BTreeMap;
-
 use chrono::{Duration, Utc};
 
 use crate::domain::auth::CurrentUser;
 use crate::domain::plan::ItemKey;
 use crate::domain::stats::{
-    DailyQuery, DayStats, ItemStats, Measures, StatsDaily, StatsQuery, StatsSummary, cover,
-    day_date, day_number, whole_days,
+    DailyQuery, DayStats, ItemStats, StatsDaily, StatsQuery, StatsSummary, cover, day_date,
+    day_number, whole_days,
 };
 use crate::error::{AppError, AppResult};
 use crate::repositories::stats::{self, Live, Sites};
@@ -55,19 +53,9 @@ pub async fn summary(
     let runs = whole.map_or_else(Vec::new, |(lo, hi)| cover(lo, hi));
     let live = Live { from, to, whole };
     let db = &state.db;
-    let blocks = stats::block_tally(db, &sites, &runs).await?;
-    let edges = stats::live_tally(db, &sites, &live).await?;
-    let block_items = stats::block_items(db, &sites, &runs).await?;
-    let edge_items = stats::live_items(db, &sites, &live).await?;
-    let mut tally = blocks;
-    tally.add(&edges);
-    let mut items: BTreeMap<(i64, String), Measures> = BTreeMap::new();
-    for (plan, key, m) in block_items.into_iter().chain(edge_items) {
-        items
-            .entry((plan, key))
-            .and_modify(|e| e.merge(&m))
-            .or_insert(m);
-    }
+    let mut tally = stats::block_tally(db, &sites, &runs).await?;
+    tally.add(&stats::live_tally(db, &sites, &live).await?);
+    let items = stats::items(db, &sites, &runs, &live).await?;
     Ok(StatsSummary {
         site_id: q.site_id,
         from,
@@ -80,7 +68,7 @@ pub async fn summary(
         results_passed: tally.passed,
         items: items
             .into_iter()
-            .map(|((plan_id, key), m)| ItemStats {
+            .map(|(plan_id, key, m)| ItemStats {
                 plan_id,
                 key: ItemKey::trusted(key),
                 count: m.count,

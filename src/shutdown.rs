@@ -47,17 +47,38 @@ impl Listener for ClosingListener {
                 // Closed: the server stops accepting and drains.
                 return std::future::pending().await;
             };
+            if *self.closing.borrow() {
+                // The kernel has already completed these connections and
+                // their clients may be sending a request (a keep-alive client
+                // told `Connection: close` reconnects at once): closing the
+                // socket now would reset them. Serve what is queued, then
+                // close, so later clients are refused before they send.
+                match accept_queued(socket) {
+                    Some(accepted) => return accepted,
+                    None => self.socket = None,
+                }
+                continue;
+            }
             let closing = &mut self.closing;
             tokio::select! {
                 accepted = Listener::accept(socket) => return accepted,
                 _ = closing.wait_for(|c| *c) => {}
             }
-            self.socket = None;
         }
     }
 
     fn local_addr(&self) -> std::io::Result<SocketAddr> {
         Ok(self.addr)
+    }
+}
+
+/// A connection already waiting in the accept queue, without waiting for one.
+fn accept_queued(socket: &TcpListener) -> Option<(TcpStream, SocketAddr)> {
+    let waker = std::task::Waker::noop();
+    match socket.poll_accept(&mut std::task::Context::from_waker(waker)) {
+        std::task::Poll::Ready(Ok(accepted)) => Some(accepted),
+        // Nothing queued, or the socket failed: either way it closes now.
+        std::task::Poll::Ready(Err(_)) | std::task::Poll::Pending => None,
     }
 }
 

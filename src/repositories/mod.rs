@@ -21,6 +21,14 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, s
     serde_json::to_value(v).map_err(json_err)
 }
 
+/// A JSON column read straight into its domain type: sqlx hands the bytes to
+/// serde, with no `serde_json::Value` tree built and walked in between.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub(crate) struct JsonColumn<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> sea_orm::TryGetableFromJson for JsonColumn<T> {}
+
 /// A JSON column that does not hold what the domain expects.
 pub(crate) fn json_err(e: serde_json::Error) -> sea_orm::DbErr {
     sea_orm::DbErr::Json(e.to_string())

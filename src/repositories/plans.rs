@@ -11,20 +11,41 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{json_err, set_some, to_json};
+use super::{JsonColumn, json_err, set_some, to_json};
 use crate::domain::plan::{ChecklistItem, Plan};
+use crate::domain::recurrence::Recurrence;
 use crate::entities::plan_versions;
 use crate::entities::plans::{self, Column, Entity as Plans};
+use sea_orm::FromQueryResult;
+use sea_orm::prelude::DateTimeWithTimeZone;
 
-impl TryFrom<plans::Model> for Plan {
+/// A plans row as read: the JSON columns decoded straight into their types.
+#[derive(FromQueryResult)]
+struct PlanRow {
+    id: i64,
+    site_id: i64,
+    equipment_id: i64,
+    title: String,
+    recurrence: JsonColumn<Recurrence>,
+    due_time: String,
+    window_hours: i32,
+    assignee_id: Option<i64>,
+    is_active: bool,
+    version: i32,
+    items: JsonColumn<Vec<ChecklistItem>>,
+    created_at: DateTimeWithTimeZone,
+    updated_at: DateTimeWithTimeZone,
+}
+
+impl TryFrom<PlanRow> for Plan {
     type Error = DbErr;
-    fn try_from(m: plans::Model) -> Result<Self, DbErr> {
+    fn try_from(m: PlanRow) -> Result<Self, DbErr> {
         Ok(Plan {
             id: m.id,
             site_id: m.site_id,
             equipment_id: m.equipment_id,
             title: Title::trusted(m.title),
-            recurrence: serde_json::from_value(m.recurrence).map_err(json_err)?,
+            recurrence: m.recurrence.0,
             due_time: DueTime(
                 NaiveTime::parse_from_str(&m.due_time, "%H:%M:%S")
                     .map_err(|e| DbErr::Type(format!("plans.due_time: {e}")))?,
@@ -35,11 +56,47 @@ impl TryFrom<plans::Model> for Plan {
             assignee_id: m.assignee_id,
             is_active: m.is_active,
             version: m.version,
-            items: serde_json::from_value(m.items).map_err(json_err)?,
+            items: m.items.0,
             created_at: m.created_at.with_timezone(&Utc),
             updated_at: m.updated_at.with_timezone(&Utc),
         })
     }
+}
+
+/// The row an update returns, whose JSON columns SeaORM has already parsed.
+impl TryFrom<plans::Model> for Plan {
+    type Error = DbErr;
+    fn try_from(m: plans::Model) -> Result<Self, DbErr> {
+        PlanRow {
+            id: m.id,
+            site_id: m.site_id,
+            equipment_id: m.equipment_id,
+            title: m.title,
+            recurrence: JsonColumn(serde_json::from_value(m.recurrence).map_err(json_err)?),
+            due_time: m.due_time,
+            window_hours: m.window_hours,
+            assignee_id: m.assignee_id,
+            is_active: m.is_active,
+            version: m.version,
+            items: JsonColumn(serde_json::from_value(m.items).map_err(json_err)?),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+        .try_into()
+    }
+}
+
+/// Decodes the rows a select of plans returns.
+async fn plans_of(
+    conn: &impl ConnectionTrait,
+    q: sea_orm::Select<Plans>,
+) -> Result<Vec<Plan>, DbErr> {
+    q.into_model::<PlanRow>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Plan::try_from)
+        .collect()
 }
 
 async fn insert_version(
@@ -93,6 +150,7 @@ pub async fn insert(
 
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Plan>, DbErr> {
     Plans::find_by_id(id)
+        .into_model::<PlanRow>()
         .one(conn)
         .await?
         .map(Plan::try_from)
@@ -104,13 +162,11 @@ pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<P
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Plans::find()
-        .filter(Column::Id.is_in(ids.iter().copied()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Plan::try_from)
-        .collect()
+    plans_of(
+        conn,
+        Plans::find().filter(Column::Id.is_in(ids.iter().copied())),
+    )
+    .await
 }
 
 /// Filters of a plan list.
@@ -145,12 +201,11 @@ pub async fn list(
     if let Some(v) = f.active {
         cond = cond.add(Column::IsActive.eq(v));
     }
-    page_by_id(Plans::find().filter(cond), Column::Id, Order::Asc, page)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Plan::try_from)
-        .collect()
+    plans_of(
+        conn,
+        page_by_id(Plans::find().filter(cond), Column::Id, Order::Asc, page),
+    )
+    .await
 }
 
 /// Applies the changes as a new version (the checklist of every version is kept).
@@ -186,16 +241,15 @@ pub async fn active_batch(
     after_id: i64,
     batch: u64,
 ) -> Result<Vec<Plan>, DbErr> {
-    Plans::find()
-        .filter(Column::IsActive.eq(true))
-        .filter(Column::Id.gt(after_id))
-        .order_by_asc(Column::Id)
-        .limit(batch)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Plan::try_from)
-        .collect()
+    plans_of(
+        conn,
+        Plans::find()
+            .filter(Column::IsActive.eq(true))
+            .filter(Column::Id.gt(after_id))
+            .order_by_asc(Column::Id)
+            .limit(batch),
+    )
+    .await
 }
 
 /// The checklist of one version of a plan.
@@ -204,9 +258,12 @@ pub async fn version_items(
     plan_id: i64,
     version: i32,
 ) -> Result<Option<Vec<ChecklistItem>>, DbErr> {
-    plan_versions::Entity::find_by_id((plan_id, version))
-        .one(conn)
-        .await?
-        .map(|m| serde_json::from_value(m.items).map_err(json_err))
-        .transpose()
+    let items: Option<JsonColumn<Vec<ChecklistItem>>> =
+        plan_versions::Entity::find_by_id((plan_id, version))
+            .select_only()
+            .column(plan_versions::Column::Items)
+            .into_tuple()
+            .one(conn)
+            .await?;
+    Ok(items.map(|i| i.0))
 }

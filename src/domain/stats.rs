@@ -1,7 +1,10 @@
 //! The summary a manager reads: how much was done, how much passed, and
 //! what the measured values were.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use super::recurrence::local_to_utc;
 
 use super::schedule::ScheduleStatus;
 use serde::{Deserialize, Serialize};
@@ -293,17 +296,60 @@ pub fn cover(lo: i64, hi: i64) -> Vec<BlockRun> {
 
 /// How far a site's local day reaches beyond its UTC date: local times are
 /// UTC-12..UTC+14, and a due time moved by a DST gap stays within the margin.
+/// Used when a range covers several sites, whose zones may differ.
 pub const ZONE_MARGIN_HOURS: i64 = 15;
 
-/// The local days (`due_day`) whose schedules are all due in `[from, to)`
-/// whatever the site's time zone; the instants outside them are read live.
-/// None when the range holds no whole day that way.
-pub fn whole_days(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<(i64, i64)> {
+/// The local days `lo..=hi` whose rows are all due in a range (read from the
+/// blocks), and the bounds of the rows around them (read live): rows of days
+/// before `lo` are due before `before_until`, rows of days after `hi` at or
+/// after `after_from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WholeDays {
+    pub lo: i64,
+    pub hi: i64,
+    pub before_until: DateTime<Utc>,
+    pub after_from: DateTime<Utc>,
+}
+
+/// The whole local days of `[from, to)` whatever the site's time zone (for
+/// several sites at once). None when the range holds no whole day that way.
+pub fn whole_days(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<WholeDays> {
     const DAY: i64 = 86_400;
     let margin = ZONE_MARGIN_HOURS * 3600;
     let lo = (from.timestamp() + margin + DAY - 1).div_euclid(DAY);
     let hi = (to.timestamp() - margin).div_euclid(DAY) - 1;
-    (lo <= hi).then_some((lo, hi))
+    let margin = chrono::Duration::hours(ZONE_MARGIN_HOURS);
+    (lo <= hi).then(|| WholeDays {
+        lo,
+        hi,
+        before_until: day_start(lo) + margin,
+        after_from: day_start(hi + 1) - margin,
+    })
+}
+
+/// How far a due time can sit outside its local day: a time in a
+/// spring-forward gap moves later by the gap (one hour, two at most).
+const DAY_PAD_HOURS: i64 = 3;
+
+/// The whole local days of `[from, to)` in one zone: for one site, whose
+/// edges are then only the partial days at each end.
+pub fn whole_days_in(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<WholeDays> {
+    let pad = chrono::Duration::hours(DAY_PAD_HOURS);
+    let start = |day: i64| local_to_utc(tz, day_date(day), NaiveTime::MIN);
+    let mut lo = day_number(from.with_timezone(&tz).date_naive());
+    while start(lo) - pad < from {
+        lo += 1;
+    }
+    let mut hi = day_number(to.with_timezone(&tz).date_naive());
+    while start(hi + 1) + pad > to {
+        hi -= 1;
+    }
+    (lo <= hi).then(|| WholeDays {
+        lo,
+        hi,
+        before_until: start(lo) + pad,
+        after_from: start(hi + 1) - pad,
+    })
 }
 
 /// The instant of local day `day`'s UTC midnight.
@@ -349,7 +395,8 @@ mod tests {
     #[test]
     fn whole_days_stay_inside_the_range_in_every_zone() {
         let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        let (lo, hi) = whole_days(t("2026-01-01T00:00:00Z"), t("2026-04-01T00:00:00Z")).unwrap();
+        let w = whole_days(t("2026-01-01T00:00:00Z"), t("2026-04-01T00:00:00Z")).unwrap();
+        let (lo, hi) = (w.lo, w.hi);
         assert_eq!(day_date(lo), NaiveDate::from_ymd_opt(2026, 1, 2).unwrap());
         assert_eq!(day_date(hi), NaiveDate::from_ymd_opt(2026, 3, 30).unwrap());
         // UTC+14 starts a day 14 h before its UTC midnight, UTC-12 ends it 12 h after.
@@ -357,6 +404,36 @@ mod tests {
         assert!(day_start(hi + 1) + chrono::Duration::hours(12) <= t("2026-04-01T00:00:00Z"));
         assert_eq!(
             whole_days(t("2026-01-01T00:00:00Z"), t("2026-01-03T00:00:00Z")),
+            None
+        );
+    }
+
+    #[test]
+    fn whole_days_in_a_zone_leave_only_the_partial_days_live() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let seoul: Tz = "Asia/Seoul".parse().unwrap();
+        // 2026-01-10 05:30Z is 14:30 in Seoul: the 11th is the first whole day;
+        // 2026-04-12 17:10Z is 02:10 on the 13th: the 12th is the last.
+        let w = whole_days_in(seoul, t("2026-01-10T05:30:00Z"), t("2026-04-12T17:10:00Z")).unwrap();
+        assert_eq!(
+            day_date(w.lo),
+            NaiveDate::from_ymd_opt(2026, 1, 11).unwrap()
+        );
+        assert_eq!(
+            day_date(w.hi),
+            NaiveDate::from_ymd_opt(2026, 4, 11).unwrap()
+        );
+        assert_eq!(w.before_until, t("2026-01-10T18:00:00Z"));
+        assert_eq!(w.after_from, t("2026-04-11T12:00:00Z"));
+        // 2026-03-07T00:00Z is 19:00 on the 6th in New York; the 8th, the day
+        // clocks go forward, is 23 hours long and whole like the others.
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let w = whole_days_in(ny, t("2026-03-07T00:00:00Z"), t("2026-03-10T12:00:00Z")).unwrap();
+        assert_eq!(day_date(w.lo), NaiveDate::from_ymd_opt(2026, 3, 7).unwrap());
+        assert_eq!(day_date(w.hi), NaiveDate::from_ymd_opt(2026, 3, 9).unwrap());
+        // A range inside one local day holds no whole day.
+        assert_eq!(
+            whole_days_in(seoul, t("2026-01-10T00:00:00Z"), t("2026-01-10T10:00:00Z")),
             None
         );
     }

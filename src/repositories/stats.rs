@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement, UnionType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
@@ -17,7 +17,7 @@ use sea_orm::{
 use super::stored;
 use crate::domain::schedule::ScheduleStatus;
 use crate::domain::stats::{
-    BLOCK_LEVELS, BlockRun, Measures, Tally, ZONE_MARGIN_HOURS, block_days, blocks_of, day_start,
+    BLOCK_LEVELS, BlockRun, Measures, Tally, WholeDays, block_days, blocks_of,
 };
 use crate::entities::{result_values, results, schedules, stats_block_items, stats_blocks};
 
@@ -47,7 +47,7 @@ impl Sites<'_> {
 pub struct Live {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-    pub whole: Option<(i64, i64)>,
+    pub whole: Option<WholeDays>,
 }
 
 fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -81,12 +81,12 @@ impl Span {
 }
 
 impl Live {
-    /// The index ranges to read. A day's rows are due within ZONE_MARGIN of
-    /// its UTC date, so the rows of days outside `lo..=hi` sit in two short
-    /// spans at the edges. Each is its own query of a `UNION ALL`, so even a
-    /// generic plan of the prepared statement reads two short index ranges.
+    /// The index ranges to read: the rows of the days around the whole ones
+    /// sit in two short spans at the edges. Each is its own query of a
+    /// `UNION ALL`, so even a generic plan of the prepared statement reads
+    /// two short index ranges.
     fn spans(&self) -> Vec<Span> {
-        let Some((lo, hi)) = self.whole else {
+        let Some(w) = self.whole else {
             return vec![Span {
                 from: self.from,
                 to: self.to,
@@ -94,19 +94,18 @@ impl Live {
                 after: None,
             }];
         };
-        let margin = Duration::hours(ZONE_MARGIN_HOURS);
         vec![
             Span {
                 from: self.from,
-                to: Ord::min(day_start(lo) + margin, self.to),
-                before: Some(lo),
+                to: Ord::min(w.before_until, self.to),
+                before: Some(w.lo),
                 after: None,
             },
             Span {
-                from: Ord::max(day_start(hi + 1) - margin, self.from),
+                from: Ord::max(w.after_from, self.from),
                 to: self.to,
                 before: None,
-                after: Some(hi),
+                after: Some(w.hi),
             },
         ]
     }

@@ -9,7 +9,7 @@ use crate::domain::auth::CurrentUser;
 use crate::domain::plan::ItemKey;
 use crate::domain::stats::{
     DailyQuery, DayStats, ItemStats, StatsDaily, StatsQuery, StatsSummary, cover, day_date,
-    day_number, whole_days,
+    day_number, whole_days, whole_days_in,
 };
 use crate::error::{AppError, AppResult};
 use crate::repositories::stats::{self, Live, Sites};
@@ -49,8 +49,18 @@ pub async fn summary(
         ));
     }
     let sites = sites(actor, q.site_id)?;
-    let whole = whole_days(from, to);
-    let runs = whole.map_or_else(Vec::new, |(lo, hi)| cover(lo, hi));
+    // One site: its own local days, so only the partial days at the two
+    // ends are read live; several: days that are whole in every zone.
+    let whole = match q.site_id {
+        Some(id) => {
+            let site = crate::repositories::sites::find(&state.db, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            whole_days_in(site.timezone.tz(), from, to)
+        }
+        None => whole_days(from, to),
+    };
+    let runs = whole.map_or_else(Vec::new, |w| cover(w.lo, w.hi));
     let live = Live { from, to, whole };
     let db = &state.db;
     let mut tally = stats::block_tally(db, &sites, &runs).await?;

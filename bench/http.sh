@@ -8,7 +8,8 @@
 #     connections: the schedule list with plans and equipment embedded (a
 #     random site), one schedule (random id), submitting a result (oha draws
 #     at random, so bench/walk.rs walks the open schedules, each once), the
-#     stats summary and the daily series (random sites and ranges); records
+#     stats summary and the daily series (random sites and ranges), and
+#     logs in (Argon2id) as fast as it is answered; records
 #     requests/s, p50/p99 latency, status codes and the server's peak RSS;
 #  3. on PostgreSQL, runs `pgbench -M prepared` (32 clients) with the SQL
 #     statements each endpoint issues (bench/pgbench/*.sql, including the
@@ -154,6 +155,10 @@ http_runs() { # backend
   # A random site, a daily series from a date in January to one in March.
   drive "$backend" daily "${OHA[@]}" --rand-regex-url \
     "$B/stats/daily\?site_id=$SITE&from=2026-01-$DAY&to=2026-03-$DAY"
+  # Logins: each hash takes 19 MiB (Argon2id), which must not stay resident.
+  drive "$backend" login oha -c 32 -z "${SECS}s" --no-tui --output-format json -m POST \
+    -H 'content-type: application/json' \
+    -d '{"email":"bench@factory.example","password":"bench password 1234"}' "$B/auth/login"
 }
 
 pgbench_runs() {
@@ -191,6 +196,7 @@ names = {
     "put": "PUT /schedules/{id}/result (each open schedule once)",
     "stats": "GET /stats/summary (random site, ~3 months)",
     "daily": "GET /stats/daily (random site, ~2 months)",
+    "login": "POST /auth/login (Argon2id, 19 MiB per hash)",
 }
 bench = {}
 if os.path.exists(f"{out}/pgbench.txt"):

@@ -1,12 +1,12 @@
 -- pgbench -M prepared: the SQL statements gemba issues for PUT /schedules/{id}/result (one number item), on open
 -- schedules of plans 5001..10000 taken in turn from a sequence, so no two clients hit the same one (gemba's
 -- run uses plans 1..5000), captured from PostgreSQL's log (log_min_duration_statement = 0) on 2026-12-01;
--- parameters as :variables. The statistics blocks (levels 0..5: day / 4^level) are kept in the same
+-- parameters as :variables (days and open: -D from bench/http.sh, as in bench/load_pg.sql). The statistics blocks (levels 0..5: day / 4^level) are kept in the same
 -- transaction, as gemba does. Kept in step with gemba by hand.
 \set uid 1
 SELECT nextval('bench_put_seq') AS k \gset
-\set plan 5001 + :k / 40
-\set id (:plan - 1) * 100 + 61 + :k % 40
+\set plan 5001 + :k / (:days - :open)
+\set id (:plan - 1) * :days + :open + 1 + :k % (:days - :open)
 SELECT "users"."role", "users"."is_active", "site_members"."site_id" FROM "users" LEFT JOIN "site_members" ON "users"."id" = "site_members"."user_id" WHERE "users"."id" = :uid;
 BEGIN;
 SELECT "schedules"."id", "schedules"."plan_id", "schedules"."plan_version", "schedules"."site_id", "schedules"."equipment_id", "schedules"."assignee_id", "schedules"."due_at", "schedules"."due_day", "schedules"."window_ends_at", "schedules"."status", "schedules"."started_at", "schedules"."completed_at", "schedules"."created_at", "schedules"."updated_at" FROM "schedules" WHERE "schedules"."id" = :id LIMIT '1' FOR UPDATE \gset s_

@@ -22,7 +22,8 @@
 #
 # Usage: bash bench/http.sh [pg|sqlite|all] [seconds per run]
 # GEMBA_BENCH_DAYS: days of schedules per plan (100: 1M schedules, the
-# default; 300: 3M; 1000: 10M).
+# default; 300: 3M; 1000: 10M), all ending on 2026-04-10: more days are more
+# history before the ranges the runs read, which hold the same rows.
 # Needs: oha (`cargo install oha`), psql and pgbench, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,8 @@ SECS="${2:-15}"
 ADMIN="${GEMBA_BENCH_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DB=gemba_bench_http
 DAYS="${GEMBA_BENCH_DAYS:-100}"
-OPEN=$((DAYS * 6 / 10))
+OPEN=$((DAYS - 40))
+FIRST=$((DAYS > 100 ? DAYS - 100 : 0))
 PG_URL="${ADMIN%/*}/$DB?sslmode=disable"
 PORT=8090
 B="http://127.0.0.1:$PORT/api/v1"
@@ -58,15 +60,15 @@ load() { # backend -> exports GEMBA_DATABASE_URL
     psql "$ADMIN" -qc "create database $DB"
     export GEMBA_DATABASE_URL="$PG_URL"
     $BIN migrate >/dev/null
-    sed "s/__DAYS__/$DAYS/g; s/__OPEN__/$OPEN/g" bench/load_pg.sql | psql "$PG_URL" -q -f - >/dev/null
+    sed "s/__DAYS__/$DAYS/g; s/__OPEN__/$OPEN/g; s/__FIRST__/$FIRST/g" bench/load_pg.sql | psql "$PG_URL" -q -f - >/dev/null
   else
     unset GEMBA_DATABASE_URL # the embedded default: $GEMBA_DATA_DIR/gemba.db
     $BIN migrate >/dev/null
-    python3 - "$GEMBA_DATA_DIR/gemba.db" "$DAYS" "$OPEN" <<'PY'
+    python3 - "$GEMBA_DATA_DIR/gemba.db" "$DAYS" "$OPEN" "$FIRST" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 sql = open("bench/load_sqlite.sql").read()
-c.executescript(sql.replace("__DAYS__", sys.argv[2]).replace("__OPEN__", sys.argv[3]))
+c.executescript(sql.replace("__DAYS__", sys.argv[2]).replace("__OPEN__", sys.argv[3]).replace("__FIRST__", sys.argv[4]))
 PY
   fi
   $BIN rebuild-stats >/dev/null

@@ -1,8 +1,10 @@
 -- The large data set of the benchmarks: 20 sites, 5,000 equipment,
 -- 10,000 plans, __DAYS__ daily schedules per plan (100: 1,000,000 schedules;
--- 300: 3M; 1000: 10M), the first 60 % of days completed history with
--- results, the rest open. bench/http.sh replaces __DAYS__ and __OPEN__
--- (the first open day), then runs `gemba rebuild-stats`.
+-- 300: 3M; 1000: 10M). The days end on 2026-04-10 whatever their number:
+-- a larger set adds history before 2026-01-01 (__FIRST__ days), so the same
+-- dates hold the same rows at every size. The last 40 days are open, the
+-- days before them completed with results. bench/http.sh replaces __DAYS__,
+-- __FIRST__ and __OPEN__ (the first open day), then runs `gemba rebuild-stats`.
 \timing on
 insert into sites (code, name, country_code, timezone, created_at, updated_at)
 select 'SITE-' || g, 'Site ' || g, 'KR', 'Asia/Seoul', now(), now() from generate_series(1, 20) g;
@@ -15,16 +17,16 @@ select e.site_id, e.id, 'Plan ' || g, '{"frequency":"daily","interval":1,"weekda
        '[{"key":"p","label":"P","kind":"number","unit":null,"min":1.0,"max":2.0,"required":true}]', now(), now()
 from generate_series(1, 10000) g join equipment e on e.id = 1 + (g % 5000);
 insert into plan_versions (plan_id, version, items, created_at) select id, 1, items, now() from plans;
--- One schedule a day per plan from 2026-01-01 09:00 KST, inserted in
+-- One schedule a day per plan from 2026-01-01 09:00 KST (minus __FIRST__ days), inserted in
 -- (plan, day) order: schedule id = (plan id - 1) * __DAYS__ + day + 1.
 -- due_day is the KST date as days since 1970-01-01 (2026-01-01 = 20454).
 insert into schedules (plan_id, plan_version, site_id, equipment_id, assignee_id, due_at, due_day, window_ends_at, status, started_at, completed_at, created_at, updated_at)
 select p.id, 1, p.site_id, p.equipment_id, null,
-       timestamptz '2026-01-01 00:00:00+00' + (d || ' days')::interval, 20454 + d,
-       timestamptz '2026-01-01 04:00:00+00' + (d || ' days')::interval,
+       timestamptz '2026-01-01 00:00:00+00' + ((d - __FIRST__) || ' days')::interval, 20454 - __FIRST__ + d,
+       timestamptz '2026-01-01 04:00:00+00' + ((d - __FIRST__) || ' days')::interval,
        case when d < __OPEN__ then 'completed' else 'open' end,
-       case when d < __OPEN__ then timestamptz '2026-01-01 00:30:00+00' + (d || ' days')::interval end,
-       case when d < __OPEN__ then timestamptz '2026-01-01 01:00:00+00' + (d || ' days')::interval end,
+       case when d < __OPEN__ then timestamptz '2026-01-01 00:30:00+00' + ((d - __FIRST__) || ' days')::interval end,
+       case when d < __OPEN__ then timestamptz '2026-01-01 01:00:00+00' + ((d - __FIRST__) || ' days')::interval end,
        now(), now()
 from plans p cross join generate_series(0, __DAYS__ - 1) d
 order by p.id, d;

@@ -29,11 +29,11 @@ select id, 1, items, created_at from plans;
 with recursive d(n) as (select 0 union all select n + 1 from d where n < __DAYS__ - 1)
 insert into schedules (plan_id, plan_version, site_id, equipment_id, assignee_id, due_at, due_day, window_ends_at, status, started_at, completed_at, created_at, updated_at)
 select p.id, 1, p.site_id, p.equipment_id, null,
-       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 00:00:00', '+' || d.n || ' days'), 20454 + d.n,
-       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 04:00:00', '+' || d.n || ' days'),
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 00:00:00', (d.n - __FIRST__) || ' days'), 20454 - __FIRST__ + d.n,
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 04:00:00', (d.n - __FIRST__) || ' days'),
        case when d.n < __OPEN__ then 'completed' else 'open' end,
-       case when d.n < __OPEN__ then strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 00:30:00', '+' || d.n || ' days') end,
-       case when d.n < __OPEN__ then strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 01:00:00', '+' || d.n || ' days') end,
+       case when d.n < __OPEN__ then strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 00:30:00', (d.n - __FIRST__) || ' days') end,
+       case when d.n < __OPEN__ then strftime('%Y-%m-%dT%H:%M:%S+00:00', '2026-01-01 01:00:00', (d.n - __FIRST__) || ' days') end,
        '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'
 from plans p cross join d
 order by p.id, d.n;

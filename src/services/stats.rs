@@ -7,6 +7,7 @@ use chrono::{Duration, Utc};
 
 use crate::domain::auth::CurrentUser;
 use crate::domain::plan::ItemKey;
+use crate::domain::site::Site;
 use crate::domain::stats::{
     DailyQuery, DayStats, ItemStats, StatsDaily, StatsQuery, StatsSummary, cover, day_date,
     day_number, whole_days, whole_days_in,
@@ -15,16 +16,27 @@ use crate::error::{AppError, AppResult};
 use crate::repositories::stats::{self, Live, Sites};
 use crate::state::AppState;
 
-fn sites<'a>(actor: &'a CurrentUser, site_id: Option<i64>) -> AppResult<Sites<'a>> {
-    if let Some(site) = site_id
-        && !actor.sees_site(site)
-    {
-        return Err(AppError::NotFound);
-    }
-    Ok(Sites {
+/// The sites a request reads: the one asked for, which must exist and be
+/// the caller's (else 404), and its row; or every site the caller sees.
+async fn sites<'a>(
+    state: &AppState,
+    actor: &'a CurrentUser,
+    site_id: Option<i64>,
+) -> AppResult<(Sites<'a>, Option<Site>)> {
+    let site = match site_id {
+        Some(id) if !actor.sees_site(id) => return Err(AppError::NotFound),
+        Some(id) => Some(
+            crate::repositories::sites::find(&state.db, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let sites = Sites {
         site_id,
         scope: actor.site_scope(),
-    })
+    };
+    Ok((sites, site))
 }
 
 pub async fn summary(
@@ -48,16 +60,11 @@ pub async fn summary(
             "at most ten years after from",
         ));
     }
-    let sites = sites(actor, q.site_id)?;
+    let (sites, site) = sites(state, actor, q.site_id).await?;
     // One site: its own local days, so only the partial days at the two
     // ends are read live; several: days that are whole in every zone.
-    let whole = match q.site_id {
-        Some(id) => {
-            let site = crate::repositories::sites::find(&state.db, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            whole_days_in(site.timezone.tz(), from, to)
-        }
+    let whole = match site {
+        Some(site) => whole_days_in(site.timezone.tz(), from, to),
         None => whole_days(from, to),
     };
     let runs = whole.map_or_else(Vec::new, |w| cover(w.lo, w.hi));
@@ -93,7 +100,7 @@ pub async fn summary(
 
 /// One entry per local date of `from..=to`, days without schedules as zeros.
 pub async fn daily(state: &AppState, actor: &CurrentUser, q: DailyQuery) -> AppResult<StatsDaily> {
-    let sites = sites(actor, q.site_id)?;
+    let (sites, _) = sites(state, actor, q.site_id).await?;
     let (lo, hi) = (day_number(q.from), day_number(q.to));
     let mut found = stats::daily_tally(&state.db, &sites, lo, hi)
         .await?

@@ -458,3 +458,18 @@ async fn daily_checks_its_range() {
     assert_eq!(body["days"][0]["total"], 0);
     assert_eq!(body["days"][0]["completion_rate"], Value::Null);
 }
+
+/// A site id that does not exist is a 404 for both, never zeros that look
+/// like an idle site.
+#[tokio::test]
+async fn an_unknown_site_is_not_found() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for path in [
+        "/api/v1/stats/summary?site_id=987654",
+        "/api/v1/stats/daily?site_id=987654&from=2026-01-01&to=2026-01-03",
+    ] {
+        let res = app.get(path, Some(&admin)).await;
+        crate::helpers::assert_problem(res, StatusCode::NOT_FOUND).await;
+    }
+}

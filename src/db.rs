@@ -11,6 +11,9 @@ use sea_orm_migration::MigratorTrait;
 use crate::config::Settings;
 use crate::migrations::Migrator;
 
+/// A pooled connection idle this long is pinged before it is handed out.
+const IDLE_PING_AFTER: Duration = Duration::from_secs(1);
+
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     if settings.is_sqlite() {
         ensure_sqlite_dir(&settings.database_url)?;
@@ -42,6 +45,12 @@ async fn open(
         .min_connections(0)
         .acquire_timeout(acquire_timeout)
         .connect_timeout(connect_timeout)
+        // SQLx pings a pooled connection before handing it out, a round
+        // trip per statement on the hot path; only connections idle long
+        // enough to have been dropped (a restart, a proxy) are pinged. A
+        // dead one that slips through fails its statement, which asks the
+        // gate for a probe (`db_gate`), and is closed on release.
+        .test_before_acquire_if_idle_for(IDLE_PING_AFTER)
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Debug)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(500))

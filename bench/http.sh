@@ -40,8 +40,11 @@ B="http://127.0.0.1:$PORT/api/v1"
 OUT=$(mktemp -d)
 command -v oha >/dev/null || { echo "install oha first: cargo install oha --locked" >&2; exit 1; }
 
-cargo build --release --quiet
+# walk.rs first: `cargo bench` builds gemba too, with the dev-dependencies'
+# features, and leaves that build at target/release/gemba; `cargo build`
+# after it puts back the plain release build (both stay cached).
 cargo bench --quiet --bench walk --no-run 2>/dev/null
+cargo build --release --quiet
 BIN=./target/release/gemba
 WALK=$(ls -t target/release/deps/walk-* | grep -v '\.d$' | head -1)
 PID=

@@ -16,6 +16,7 @@ const IDLE_PING_AFTER: Duration = Duration::from_secs(1);
 
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     if settings.is_sqlite() {
+        configure_sqlite();
         ensure_sqlite_dir(&settings.database_url)?;
     }
     open(
@@ -25,6 +26,30 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         Duration::from_secs(5),
     )
     .await
+}
+
+/// SQLite's process-wide settings, before its first connection opens.
+///
+/// Memory statistics off: with them on (SQLite's default), every allocation
+/// SQLite makes takes one process-wide mutex to count it, and each pooled
+/// connection runs on its own thread, so the threads queue on that mutex
+/// (bench/RESULTS.md). gemba never reads the statistics.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is only allowed before SQLite initializes
+        // (on the first connection); later it returns SQLITE_MISUSE and
+        // changes nothing, which is harmless here.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_config(
+                libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+                std::ffi::c_int::from(0),
+            )
+        };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(rc, "SQLite already initialized; memory statistics stay on");
+        }
+    });
 }
 
 /// One connection of its own for the database watcher (`db_gate`): quick

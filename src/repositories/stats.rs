@@ -14,7 +14,6 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait,
 };
 
-use super::stored;
 use crate::domain::schedule::ScheduleStatus;
 use crate::domain::stats::{
     BLOCK_LEVELS, BlockRun, Measures, Tally, WholeDays, block_days, blocks_of,
@@ -109,57 +108,6 @@ impl Live {
             },
         ]
     }
-
-    /// `part` for each span, joined by `UNION ALL`.
-    fn union(&self, part: impl Fn(&Span) -> SelectStatement) -> SelectStatement {
-        let mut spans = self.spans().into_iter();
-        let mut q = part(&spans.next().expect("at least one span"));
-        for s in spans {
-            q.union(UnionType::All, part(&s));
-        }
-        q
-    }
-}
-
-/// Schedules by status, results and passed results of the live rows.
-pub async fn live_tally(
-    conn: &impl ConnectionTrait,
-    sites: &Sites<'_>,
-    live: &Live,
-) -> Result<Tally, DbErr> {
-    use schedules::Column as S;
-    let q = live.union(|span| {
-        schedules::Entity::find()
-            .select_only()
-            .column(S::Status)
-            .column_as(Expr::cust("COUNT(*)"), "n")
-            .filter(span.cond(sites, S::SiteId, S::DueAt, S::DueDay))
-            .group_by(S::Status)
-            .into_query()
-    });
-    let mut tally = Tally::default();
-    for row in conn.query_all(&q).await? {
-        let status: String = row.try_get_by_index(0)?;
-        let status: ScheduleStatus = stored("schedules.status", &status)?;
-        tally.add(&Tally::of_status(status, row.try_get_by_index(1)?));
-    }
-    use results::Column as R;
-    let q = live.union(|span| {
-        results::Entity::find()
-            .select_only()
-            .column_as(Expr::cust("COUNT(*)"), "n")
-            .column_as(
-                Expr::cust("SUM(CASE WHEN passed THEN 1 ELSE 0 END)").cast_as("bigint"),
-                "passed",
-            )
-            .filter(span.cond(sites, R::SiteId, R::DueAt, R::DueDay))
-            .into_query()
-    });
-    for row in conn.query_all(&q).await? {
-        tally.results += row.try_get_by_index::<i64>(0)?;
-        tally.passed += row.try_get_by_index::<Option<i64>>(1)?.unwrap_or(0);
-    }
-    Ok(tally)
 }
 
 /// (plan, item key, measures) of numeric values.
@@ -228,22 +176,113 @@ fn sum_tally<Q: QuerySelect>(q: Q) -> Q {
     .fold(q, |q, c| q.expr(Expr::col(c).sum().cast_as("bigint")))
 }
 
-/// The tally of the blocks in `runs`.
-pub async fn block_tally(
+/// The tally of the blocks in `runs` plus the live rows (schedules by
+/// status, results, passed results), in one statement: each source, and
+/// each live span, adds up its own rows in one part of a `UNION ALL`.
+pub async fn tally(
     conn: &impl ConnectionTrait,
     sites: &Sites<'_>,
     runs: &[BlockRun],
+    live: &Live,
 ) -> Result<Tally, DbErr> {
+    use results::Column as R;
+    use schedules::Column as S;
     use stats_blocks::Column as B;
-    if runs.is_empty() {
-        return Ok(Tally::default());
+    const NAMES: [&str; 7] = [
+        "n_open",
+        "n_in_progress",
+        "n_completed",
+        "n_missed",
+        "n_cancelled",
+        "n_results",
+        "n_passed",
+    ];
+    // One part: the seven tally columns under the same names.
+    fn part<E: EntityTrait>(exprs: [Expr; 7], q: sea_orm::Select<E>) -> SelectStatement {
+        exprs
+            .into_iter()
+            .zip(NAMES)
+            .fold(q.select_only(), |q, (e, name)| q.column_as(e, name))
+            .into_query()
     }
-    let q = stats_blocks::Entity::find()
-        .select_only()
-        .filter(sites.cond(B::SiteId))
-        .filter(runs_cond(B::Level, B::Block, runs));
-    let row: Option<TallyTuple> = sum_tally(q).into_tuple().one(conn).await?;
-    Ok(row.map(tally_of).unwrap_or_default())
+    let zero = || Expr::cust("0");
+    let count_where = |cond: Expr| {
+        Expr::case(cond, Expr::cust("1"))
+            .finally(Expr::cust("0"))
+            .sum()
+            .cast_as("bigint")
+    };
+    let mut parts: Vec<SelectStatement> = Vec::new();
+    if !runs.is_empty() {
+        let sum = |c: B| Expr::col(c).sum().cast_as("bigint");
+        parts.push(part(
+            [
+                sum(B::NOpen),
+                sum(B::NInProgress),
+                sum(B::NCompleted),
+                sum(B::NMissed),
+                sum(B::NCancelled),
+                sum(B::NResults),
+                sum(B::NPassed),
+            ],
+            stats_blocks::Entity::find()
+                .filter(sites.cond(B::SiteId))
+                .filter(runs_cond(B::Level, B::Block, runs)),
+        ));
+    }
+    for span in live.spans() {
+        let status = |s: ScheduleStatus| count_where(Expr::col(S::Status).eq(s.as_str()));
+        parts.push(part(
+            [
+                status(ScheduleStatus::Open),
+                status(ScheduleStatus::InProgress),
+                status(ScheduleStatus::Completed),
+                status(ScheduleStatus::Missed),
+                status(ScheduleStatus::Cancelled),
+                zero(),
+                zero(),
+            ],
+            schedules::Entity::find().filter(span.cond(sites, S::SiteId, S::DueAt, S::DueDay)),
+        ));
+        parts.push(part(
+            [
+                zero(),
+                zero(),
+                zero(),
+                zero(),
+                zero(),
+                Expr::cust("COUNT(*)"),
+                count_where(Expr::col(R::Passed)),
+            ],
+            results::Entity::find().filter(span.cond(sites, R::SiteId, R::DueAt, R::DueDay)),
+        ));
+    }
+    let mut parts = parts.into_iter();
+    let mut union = parts.next().expect("at least one live span");
+    for p in parts {
+        union.union(UnionType::All, p);
+    }
+    let mut q = Query::select();
+    for name in NAMES {
+        q.expr(Expr::col(name).sum().cast_as("bigint"));
+    }
+    q.from_subquery(union, "parts");
+    let row = conn.query_one(&q).await?;
+    let Some(row) = row else {
+        return Ok(Tally::default());
+    };
+    let n = |i: usize| -> Result<i64, DbErr> {
+        Ok(row.try_get_by_index::<Option<i64>>(i)?.unwrap_or(0))
+    };
+    Ok(Tally {
+        open: n(0)?,
+        in_progress: n(1)?,
+        completed: n(2)?,
+        missed: n(3)?,
+        cancelled: n(4)?,
+        results: n(5)?,
+        passed: n(6)?,
+    })
 }
 
 /// Numeric values per plan and item, in that order: the blocks in `runs`

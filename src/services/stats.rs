@@ -70,8 +70,7 @@ pub async fn summary(
     let runs = whole.map_or_else(Vec::new, |w| cover(w.lo, w.hi));
     let live = Live { from, to, whole };
     let db = &state.db;
-    let mut tally = stats::block_tally(db, &sites, &runs).await?;
-    tally.add(&stats::live_tally(db, &sites, &live).await?);
+    let tally = stats::tally(db, &sites, &runs, &live).await?;
     let items = stats::items(db, &sites, &runs, &live).await?;
     Ok(StatsSummary {
         site_id: q.site_id,

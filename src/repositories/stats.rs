@@ -161,7 +161,8 @@ fn tally_of(t: TallyTuple) -> Tally {
     }
 }
 
-fn sum_tally<Q: QuerySelect>(q: Q) -> Q {
+/// The tally columns of `stats_blocks`, in `Tally`'s order.
+const TALLY_COLUMNS: [stats_blocks::Column; 7] = {
     use stats_blocks::Column as B;
     [
         B::NOpen,
@@ -172,8 +173,12 @@ fn sum_tally<Q: QuerySelect>(q: Q) -> Q {
         B::NResults,
         B::NPassed,
     ]
-    .into_iter()
-    .fold(q, |q, c| q.expr(Expr::col(c).sum().cast_as("bigint")))
+};
+
+fn sum_tally<Q: QuerySelect>(q: Q) -> Q {
+    TALLY_COLUMNS
+        .into_iter()
+        .fold(q, |q, c| q.expr(Expr::col(c).sum().cast_as("bigint")))
 }
 
 /// The tally of the blocks in `runs` plus the live rows (schedules by
@@ -188,20 +193,11 @@ pub async fn tally(
     use results::Column as R;
     use schedules::Column as S;
     use stats_blocks::Column as B;
-    const NAMES: [&str; 7] = [
-        "n_open",
-        "n_in_progress",
-        "n_completed",
-        "n_missed",
-        "n_cancelled",
-        "n_results",
-        "n_passed",
-    ];
-    // One part: the seven tally columns under the same names.
+    // One part: the seven tally columns, named like the blocks' columns.
     fn part<E: EntityTrait>(exprs: [Expr; 7], q: sea_orm::Select<E>) -> SelectStatement {
         exprs
             .into_iter()
-            .zip(NAMES)
+            .zip(TALLY_COLUMNS)
             .fold(q.select_only(), |q, (e, name)| q.column_as(e, name))
             .into_query()
     }
@@ -214,31 +210,29 @@ pub async fn tally(
     };
     let mut parts: Vec<SelectStatement> = Vec::new();
     if !runs.is_empty() {
-        let sum = |c: B| Expr::col(c).sum().cast_as("bigint");
         parts.push(part(
-            [
-                sum(B::NOpen),
-                sum(B::NInProgress),
-                sum(B::NCompleted),
-                sum(B::NMissed),
-                sum(B::NCancelled),
-                sum(B::NResults),
-                sum(B::NPassed),
-            ],
+            TALLY_COLUMNS.map(|c| Expr::col(c).sum().cast_as("bigint")),
             stats_blocks::Entity::find()
                 .filter(sites.cond(B::SiteId))
                 .filter(runs_cond(B::Level, B::Block, runs)),
         ));
     }
     for span in live.spans() {
-        let status = |s: ScheduleStatus| count_where(Expr::col(S::Status).eq(s.as_str()));
+        let [open, in_progress, completed, missed, cancelled] = [
+            ScheduleStatus::Open,
+            ScheduleStatus::InProgress,
+            ScheduleStatus::Completed,
+            ScheduleStatus::Missed,
+            ScheduleStatus::Cancelled,
+        ]
+        .map(|s| count_where(Expr::col(S::Status).eq(s.as_str())));
         parts.push(part(
             [
-                status(ScheduleStatus::Open),
-                status(ScheduleStatus::InProgress),
-                status(ScheduleStatus::Completed),
-                status(ScheduleStatus::Missed),
-                status(ScheduleStatus::Cancelled),
+                open,
+                in_progress,
+                completed,
+                missed,
+                cancelled,
                 zero(),
                 zero(),
             ],
@@ -263,7 +257,7 @@ pub async fn tally(
         union.union(UnionType::All, p);
     }
     let mut q = Query::select();
-    for name in NAMES {
+    for name in TALLY_COLUMNS {
         q.expr(Expr::col(name).sum().cast_as("bigint"));
     }
     q.from_subquery(union, "parts");

@@ -42,7 +42,8 @@ command -v oha >/dev/null || { echo "install oha first: cargo install oha --lock
 
 # walk.rs first: `cargo bench` builds gemba too, with the dev-dependencies'
 # features, and leaves that build at target/release/gemba; `cargo build`
-# after it puts back the plain release build (both stay cached).
+# after it puts back the plain release build, relinking it when the bench
+# build replaced it (a few minutes with fat LTO).
 cargo bench --quiet --bench walk --no-run 2>/dev/null
 cargo build --release --quiet
 BIN=./target/release/gemba

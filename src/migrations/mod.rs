@@ -1,5 +1,7 @@
-//! Schema migrations, written with the sea-query DSL only so one schema
-//! serves SQLite and PostgreSQL. Applied at start-up and by `gemba migrate`.
+//! Schema migrations, written with the sea-query DSL so one schema serves
+//! SQLite and PostgreSQL; plain SQL only for data backfills and what one
+//! database alone has (PostgreSQL's autovacuum settings, 000009). Applied at
+//! start-up and by `gemba migrate`.
 
 use sea_orm_migration::prelude::*;
 
@@ -11,6 +13,7 @@ mod m20261122_000005_stats_indexes;
 mod m20261122_000006_files;
 mod m20261123_000007_server_secrets;
 mod m20261201_000008_stats_blocks;
+mod m20261201_000009_stats_autovacuum;
 
 pub struct Migrator;
 
@@ -26,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_files::Migration),
             Box::new(m20261123_000007_server_secrets::Migration),
             Box::new(m20261201_000008_stats_blocks::Migration),
+            Box::new(m20261201_000009_stats_autovacuum::Migration),
         ]
     }
 }

@@ -473,3 +473,43 @@ async fn an_unknown_site_is_not_found() {
         crate::helpers::assert_problem(res, StatusCode::NOT_FOUND).await;
     }
 }
+
+/// On PostgreSQL the blocks, rewritten by every submit and read by
+/// index-only scans, are vacuumed after 1,000 changed or inserted rows
+/// (migration 000009): a summary reads its blocks from the index alone only
+/// on pages vacuum has marked all-visible.
+#[tokio::test]
+async fn postgres_vacuums_the_blocks_often() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    for table in ["stats_blocks", "stats_block_items"] {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!(
+                    "SELECT array_to_string(reloptions, ',') FROM pg_class \
+                     WHERE oid = to_regclass('{table}')"
+                ),
+            ))
+            .await
+            .unwrap()
+            .expect("the table exists");
+        let options: String = row.try_get_by_index(0).unwrap();
+        let mut options: Vec<&str> = options.split(',').collect();
+        options.sort_unstable();
+        assert_eq!(
+            options,
+            [
+                "autovacuum_vacuum_insert_scale_factor=0",
+                "autovacuum_vacuum_insert_threshold=1000",
+                "autovacuum_vacuum_scale_factor=0",
+                "autovacuum_vacuum_threshold=1000",
+            ],
+            "{table}"
+        );
+    }
+}

@@ -207,8 +207,22 @@ async fn start_cancel_and_missed() {
     )
     .await;
 
-    // Three days later the open one (ids[2] and the rest up to then) is missed.
-    let later = Utc::now() + Duration::days(3) + Duration::hours(12);
+    // Just after ids[2]'s window has closed, the open one is missed. (The
+    // sweep's instant comes from the schedule itself: counted from now, it
+    // fell inside that window whenever Seoul's date was a day ahead of UTC's
+    // and the time of day was late enough.)
+    let third: Value = app
+        .get_schedule(&inspector, ids[2])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let later = third["window_ends_at"]
+        .as_str()
+        .unwrap()
+        .parse::<chrono::DateTime<Utc>>()
+        .unwrap()
+        + Duration::minutes(1);
     let (_, missed) = gemba::services::generation::run_once(&app.state, later)
         .await
         .unwrap();

@@ -211,12 +211,11 @@ async fn start_cancel_and_missed() {
     // sweep's instant comes from the schedule itself: counted from now, it
     // fell inside that window whenever Seoul's date was a day ahead of UTC's
     // and the time of day was late enough.)
-    let third: Value = app
-        .get_schedule(&inspector, ids[2])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let schedule = |id: i64| {
+        let res = app.get_schedule(&inspector, id);
+        async move { res.await.json::<Value>().await.unwrap() }
+    };
+    let third = schedule(ids[2]).await;
     let later = third["window_ends_at"]
         .as_str()
         .unwrap()
@@ -227,19 +226,9 @@ async fn start_cancel_and_missed() {
         .await
         .unwrap();
     assert!(missed >= 1, "{missed}");
-    let s: Value = app
-        .get_schedule(&inspector, ids[2])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s = schedule(ids[2]).await;
     assert_eq!(s["status"], "missed");
-    let s: Value = app
-        .get_schedule(&inspector, ids[0])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let s = schedule(ids[0]).await;
     assert_eq!(
         s["status"], "in_progress",
         "started inspections are not marked missed"

@@ -1,4 +1,5 @@
-"""CPU seconds (user + system) used by gemba and by PostgreSQL.
+"""CPU seconds (user + system) used by gemba, by PostgreSQL and by the stack's
+floor (bench/floor.rs).
 
 `python3 bench/cpu.py snap FILE` saves the totals now; `python3 bench/cpu.py
 diff A B` prints, as JSON, the seconds each used between two snapshots.
@@ -10,7 +11,7 @@ import json
 import os
 import sys
 
-GROUPS = ("gemba", "postgres")
+GROUPS = ("gemba", "postgres", "floor")
 TICK = os.sysconf("SC_CLK_TCK")
 
 

@@ -9,13 +9,19 @@
 #     random site), one schedule (random id), submitting a result (oha draws
 #     at random, so bench/walk.rs walks the open schedules, each once), the
 #     stats summary and the daily series (random sites and ranges), and
-#     logs in (Argon2id) as fast as it is answered; records
+#     /health/live (HTTP and middleware alone), and logs in (Argon2id) as
+#     fast as it is answered; records
 #     requests/s, p50/p99 latency, status codes and the server's peak RSS;
-#  3. on PostgreSQL, runs `pgbench -M prepared` (32 clients) with the SQL
+#  3. on PostgreSQL, drives bench/floor.rs with the same one-schedule
+#     requests, gemba's layers added one at a time (sqlx alone, SeaORM,
+#     gemba's router; the middleware is the rest), and a request without
+#     token or database next to gemba's /health/live: what the stack itself
+#     costs per request and what each layer adds;
+#  4. on PostgreSQL, runs `pgbench -M prepared` (32 clients) with the SQL
 #     statements each endpoint issues (bench/pgbench/*.sql, including the
 #     per-request auth lookup) for the database's ceiling, and reports gemba's
 #     requests/s as a share of it;
-#  4. writes the tables between the markers in bench/RESULTS.md.
+#  5. writes the tables between the markers in bench/RESULTS.md.
 #
 # gemba, oha, pgbench and PostgreSQL share this machine's cores. Connections
 # to PostgreSQL use sslmode=disable on both sides (loopback).
@@ -44,10 +50,11 @@ command -v oha >/dev/null || { echo "install oha first: cargo install oha --lock
 # features, and leaves that build at target/release/gemba; `cargo build`
 # after it puts back the plain release build, relinking it when the bench
 # build replaced it (a few minutes with fat LTO).
-cargo bench --quiet --bench walk --no-run 2>/dev/null
+cargo bench --quiet --bench walk --bench floor --no-run 2>/dev/null
 cargo build --release --quiet
 BIN=./target/release/gemba
 WALK=$(ls -t target/release/deps/walk-* | grep -v '\.d$' | head -1)
+FLOOR=$(ls -t target/release/deps/floor-* | grep -v '\.d$' | head -1)
 PID=
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
@@ -163,10 +170,31 @@ http_runs() { # backend
   # A random site, a daily series from a date in January to one in March.
   drive "$backend" daily "${OHA[@]}" --rand-regex-url \
     "$B/stats/daily\?site_id=$SITE&from=2026-01-$DAY&to=2026-03-$DAY"
+  # HTTP alone: no token, no database.
+  drive "$backend" live "${OHA[@]}" "http://127.0.0.1:$PORT/health/live"
   # Logins: each hash takes 19 MiB (Argon2id), which must not stay resident.
   drive "$backend" login oha -c 32 -z "${SECS}s" --no-tui --output-format json -m POST \
     -H 'content-type: application/json' \
     -d '{"email":"bench@factory.example","password":"bench password 1234"}' "$B/auth/login"
+}
+
+# The stack's floor (bench/floor.rs: gemba's settings, pool and token key
+# on the same database), one layer of gemba at a time: HTTP alone; one
+# schedule through sqlx alone with a connection per statement (as SeaORM
+# runs them) or one per request; through gemba's repositories (SeaORM);
+# through gemba's router without its middleware.
+floor_runs() {
+  "$FLOOR" $((PORT + 1)) >"$OUT/floor.log" 2>&1 &
+  PID=$!
+  local F="http://127.0.0.1:$((PORT + 1))" ID='[1-9][0-9]{5}'
+  for _ in $(seq 1 100); do curl -sf "$F/live" >/dev/null && break; sleep 0.1; done
+  local OHA=(oha -c 32 -z "${SECS}s" --no-tui --output-format json -H "authorization: Bearer $TOKEN")
+  drive pg floor_live "${OHA[@]}" "$F/live"
+  drive pg floor_get "${OHA[@]}" --rand-regex-url "$F/schedules/$ID"
+  drive pg floor_pinned "${OHA[@]}" --rand-regex-url "$F/pinned/$ID"
+  drive pg floor_orm "${OHA[@]}" --rand-regex-url "$F/orm/$ID"
+  drive pg floor_router "${OHA[@]}" --rand-regex-url "$F/api/v1/schedules/$ID"
+  stop
 }
 
 pgbench_runs() {
@@ -191,6 +219,8 @@ for backend in pg sqlite; do
   http_runs "$backend"
   stop
   if [ "$backend" = pg ]; then
+    echo "== pg: the stack's floor" >&2
+    floor_runs
     echo "== pg: pgbench" >&2
     pgbench_runs
   fi
@@ -205,7 +235,13 @@ names = {
     "put": "PUT /schedules/{id}/result (each open schedule once)",
     "stats": "GET /stats/summary (random site, ~3 months)",
     "daily": "GET /stats/daily (random site, ~2 months)",
+    "live": "GET /health/live (no token, no database)",
     "login": "POST /auth/login (Argon2id, 19 MiB per hash)",
+    "floor_live": "floor.rs: GET /live (no token, no database)",
+    "floor_get": "floor.rs: GET /schedules/{id} (a connection per statement)",
+    "floor_pinned": "floor.rs: GET /pinned/{id} (one connection per request)",
+    "floor_orm": "floor.rs: GET /orm/{id} (gemba's repositories: SeaORM)",
+    "floor_router": "floor.rs: GET /api/v1/schedules/{id} (gemba's router, no middleware)",
 }
 bench = {}
 if os.path.exists(f"{out}/pgbench.txt"):
@@ -215,7 +251,7 @@ if os.path.exists(f"{out}/pgbench.txt"):
 lines = [
     f"Run of {day} ({days} days per plan): oha (walk.rs for the submit), 32 connections, {secs} s per endpoint; pgbench -M prepared, 32 clients, "
     f"{secs} s per script. RSS: the server's largest resident set while the run lasted. CPU: "
-    "user + system time of the gemba process and of all PostgreSQL processes over the run, "
+    "user + system time of the gemba process (of floor.rs in its rows) and of all PostgreSQL processes over the run, "
     "divided by the requests (or pgbench transactions) completed. Share: 2xx answers per second "
     "over pgbench's transactions per second.",
     "",
@@ -233,6 +269,7 @@ for backend, title in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
     lines += [head, rule]
     for row in map(json.loads, open(path)):
         s, p, n = row["summary"], row["latencyPercentiles"], row["name"]
+        server = "floor" if n.startswith("floor") else "gemba"
         dist = row.get("statusCodeDistribution", {})
         done = sum(dist.values()) or 1
         codes = ", ".join(f"{k}: {v}" for k, v in sorted(dist.items()))
@@ -242,7 +279,7 @@ for backend, title in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
         ok_rps = sum(v for k, v in dist.items() if k.startswith("2")) / s["total"]
         cells = (
             f"| {names[n]} | {rps:.0f} | {p['p50']*1000:.1f} | {p['p99']*1000:.1f} | {codes} "
-            f"| {row['rss_kib']/1024:.1f} | {row['cpu']['gemba']*1e6/done:.0f} |"
+            f"| {row['rss_kib']/1024:.1f} | {row['cpu'][server]*1e6/done:.0f} |"
         )
         if pg:
             cells += f" {row['cpu']['postgres']*1e6/done:.0f} |"

@@ -47,7 +47,10 @@ impl TryFrom<PlanRow> for Plan {
             title: Title::trusted(m.title),
             recurrence: m.recurrence.0,
             due_time: DueTime(
-                NaiveTime::parse_from_str(&m.due_time, "%H:%M:%S")
+                // stored as `%H:%M:%S` (`due_time` below); `FromStr` reads
+                // that without interpreting a format string per row
+                m.due_time
+                    .parse::<NaiveTime>()
                     .map_err(|e| DbErr::Type(format!("plans.due_time: {e}")))?,
             ),
             window_hours: u32::try_from(m.window_hours)

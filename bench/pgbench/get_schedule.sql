@@ -4,5 +4,5 @@
 \set uid 1
 \set id random(100000, 999999)
 \set one 1
-SELECT "users"."id" AS "A_id", "users"."email" AS "A_email", "users"."name" AS "A_name", "users"."role" AS "A_role", "users"."password_hash" AS "A_password_hash", "users"."is_active" AS "A_is_active", "users"."created_at" AS "A_created_at", "users"."updated_at" AS "A_updated_at", "site_members"."user_id" AS "B_user_id", "site_members"."site_id" AS "B_site_id" FROM "users" LEFT JOIN "site_members" ON "users"."id" = "site_members"."user_id" WHERE "users"."id" = :uid ORDER BY "users"."id" ASC;
-SELECT "schedules"."id", "schedules"."plan_id", "schedules"."plan_version", "schedules"."site_id", "schedules"."equipment_id", "schedules"."assignee_id", "schedules"."due_at", "schedules"."window_ends_at", "schedules"."status", "schedules"."started_at", "schedules"."completed_at", "schedules"."created_at", "schedules"."updated_at" FROM "schedules" WHERE "schedules"."id" = :id LIMIT :one;
+SELECT "users"."role", "users"."is_active", "site_members"."site_id" FROM "users" LEFT JOIN "site_members" ON "users"."id" = "site_members"."user_id" WHERE "users"."id" = :uid;
+SELECT "schedules"."id", "schedules"."plan_id", "schedules"."plan_version", "schedules"."site_id", "schedules"."equipment_id", "schedules"."assignee_id", "schedules"."due_at", "schedules"."due_day", "schedules"."window_ends_at", "schedules"."status", "schedules"."started_at", "schedules"."completed_at", "schedules"."created_at", "schedules"."updated_at" FROM "schedules" WHERE "schedules"."id" = :id LIMIT :one;

@@ -36,8 +36,10 @@ use gemba::config::{Settings, SettingsOverrides};
 use gemba::repositories::{schedules, users};
 use gemba::routes::json::Json;
 use gemba::state::AppState;
-use sea_orm::sqlx::postgres::{PgPool, PgRow};
-use sea_orm::sqlx::{self, PgConnection, Row};
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::postgres::{PgArguments, PgRow, Postgres};
+use sea_orm::sqlx::query::Query;
+use sea_orm::sqlx::{self, Row};
 use serde::Serialize;
 
 const ACCESS: &str = r#"SELECT "users"."role", "users"."is_active", "site_members"."site_id" FROM "users" LEFT JOIN "site_members" ON "users"."id" = "site_members"."user_id" WHERE "users"."id" = $1"#;
@@ -93,84 +95,77 @@ fn bearer(state: &AppState, headers: &HeaderMap) -> Option<i64> {
         .and_then(|t| state.tokens.verify_access(t).ok())
 }
 
-/// The caller's sites, if the account exists and is active (role, active
-/// flag and sites, as gemba reads them for every request).
-fn access(rows: Vec<PgRow>) -> Option<Vec<i64>> {
+/// Who the caller may see, if the account exists and is active (role,
+/// active flag and sites, as gemba reads them for every request): every
+/// site for an admin, their own sites otherwise.
+fn access(rows: &[PgRow]) -> Option<Option<Vec<i64>>> {
     let first = rows.first()?;
     let role: String = first.get(0);
     let active: bool = first.get(1);
-    if !active || role.is_empty() {
+    if !active {
         return None;
     }
-    Some(
+    Some((role != "admin").then(|| {
         rows.iter()
             .filter_map(|r| r.get::<Option<i64>, _>(2))
-            .collect(),
-    )
+            .collect()
+    }))
 }
 
-fn pool(state: &AppState) -> &PgPool {
-    state.db.get_postgres_connection_pool()
+/// Runs a statement on the request's own connection if it took one, or on
+/// any connection of the pool.
+async fn fetch(
+    s: &AppState,
+    own: &mut Option<PoolConnection<Postgres>>,
+    q: Query<'_, Postgres, PgArguments>,
+) -> sqlx::Result<Vec<PgRow>> {
+    match own {
+        Some(c) => q.fetch_all(&mut **c).await,
+        None => q.fetch_all(s.db.get_postgres_connection_pool()).await,
+    }
 }
 
-fn answer(sites: &[i64], role_admin: bool, row: Option<PgRow>) -> Response {
-    let Some(row) = row else {
-        return fail(StatusCode::NOT_FOUND);
+/// The token, the caller's access and the schedule, through sqlx alone;
+/// `pinned`: both statements on one connection taken for the request.
+async fn read(s: &AppState, headers: &HeaderMap, id: i64, pinned: bool) -> Response {
+    let Some(user) = bearer(s, headers) else {
+        return fail(StatusCode::UNAUTHORIZED);
     };
-    match schedule(&row) {
-        Ok(s) if role_admin || sites.contains(&s.site_id) => axum::Json(s).into_response(),
-        Ok(_) => fail(StatusCode::NOT_FOUND),
-        Err(_) => fail(StatusCode::INTERNAL_SERVER_ERROR),
+    let mut own = None;
+    if pinned {
+        match s.db.get_postgres_connection_pool().acquire().await {
+            Ok(c) => own = Some(c),
+            Err(_) => return fail(StatusCode::SERVICE_UNAVAILABLE),
+        }
+    }
+    let Ok(rows) = fetch(s, &mut own, sqlx::query(ACCESS).bind(user)).await else {
+        return fail(StatusCode::SERVICE_UNAVAILABLE);
+    };
+    let Some(scope) = access(&rows) else {
+        return fail(StatusCode::UNAUTHORIZED);
+    };
+    let Ok(rows) = fetch(s, &mut own, sqlx::query(SCHEDULE).bind(id).bind(1_i64)).await else {
+        return fail(StatusCode::SERVICE_UNAVAILABLE);
+    };
+    match rows.first().map(schedule) {
+        Some(Ok(found))
+            if scope
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&found.site_id)) =>
+        {
+            axum::Json(found).into_response()
+        }
+        Some(Err(_)) => fail(StatusCode::INTERNAL_SERVER_ERROR),
+        _ => fail(StatusCode::NOT_FOUND),
     }
 }
 
 async fn one(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let Some(user) = bearer(&s, &headers) else {
-        return fail(StatusCode::UNAUTHORIZED);
-    };
-    let rows = match sqlx::query(ACCESS).bind(user).fetch_all(pool(&s)).await {
-        Ok(r) => r,
-        Err(_) => return fail(StatusCode::SERVICE_UNAVAILABLE),
-    };
-    let Some(sites) = access(rows) else {
-        return fail(StatusCode::UNAUTHORIZED);
-    };
-    match sqlx::query(SCHEDULE)
-        .bind(id)
-        .bind(1_i64)
-        .fetch_optional(pool(&s))
-        .await
-    {
-        Ok(row) => answer(&sites, true, row),
-        Err(_) => fail(StatusCode::SERVICE_UNAVAILABLE),
-    }
+    read(&s, &headers, id, false).await
 }
 
 async fn pinned(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let Some(user) = bearer(&s, &headers) else {
-        return fail(StatusCode::UNAUTHORIZED);
-    };
-    let mut conn = match pool(&s).acquire().await {
-        Ok(c) => c,
-        Err(_) => return fail(StatusCode::SERVICE_UNAVAILABLE),
-    };
-    let conn: &mut PgConnection = &mut conn;
-    let rows = match sqlx::query(ACCESS).bind(user).fetch_all(&mut *conn).await {
-        Ok(r) => r,
-        Err(_) => return fail(StatusCode::SERVICE_UNAVAILABLE),
-    };
-    let Some(sites) = access(rows) else {
-        return fail(StatusCode::UNAUTHORIZED);
-    };
-    match sqlx::query(SCHEDULE)
-        .bind(id)
-        .bind(1_i64)
-        .fetch_optional(&mut *conn)
-        .await
-    {
-        Ok(row) => answer(&sites, true, row),
-        Err(_) => fail(StatusCode::SERVICE_UNAVAILABLE),
-    }
+    read(&s, &headers, id, true).await
 }
 
 async fn orm(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {

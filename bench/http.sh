@@ -10,7 +10,8 @@
 #     at random, so bench/walk.rs walks the open schedules, each once), the
 #     stats summary and the daily series (random sites and ranges),
 #     /health/live (HTTP and middleware alone), and logs in (Argon2id) as
-#     fast as it is answered; records requests/s, p50/p99 latency, status codes and the server's peak RSS;
+#     fast as it is answered; records requests/s, p50/p99 latency, status
+#     codes and the server's peak RSS;
 #  3. on PostgreSQL, drives bench/floor.rs with the same one-schedule
 #     requests, gemba's layers added one at a time (sqlx alone, SeaORM,
 #     gemba's router; the middleware is the rest), and a request without

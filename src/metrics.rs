@@ -2,13 +2,12 @@
 //! the database pool's connections in use and idle, background jobs by
 //! state and their durations, and storage errors.
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::fmt::Write as _;
+use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
-use prometheus_client::encoding::EncodeLabelSet;
+use axum::extract::MatchedPath;
+use axum::http::{Method, StatusCode};
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -18,15 +17,56 @@ use sea_orm::DatabaseConnection;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
-    route: String,
+    method: MethodLabel,
+    route: RouteLabel,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
-    route: String,
+    method: MethodLabel,
+    route: RouteLabel,
+}
+
+/// A request's method as a label, without copying it per request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct MethodLabel(Method);
+
+impl EncodeLabelValue for MethodLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(self.0.as_str())
+    }
+}
+
+/// The route template a request matched (`unmatched` for none), shared
+/// with the router rather than copied per request.
+#[derive(Clone, Debug)]
+struct RouteLabel(Option<MatchedPath>);
+
+impl RouteLabel {
+    fn as_str(&self) -> &str {
+        self.0.as_ref().map_or("unmatched", MatchedPath::as_str)
+    }
+}
+
+impl PartialEq for RouteLabel {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RouteLabel {}
+
+impl std::hash::Hash for RouteLabel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl EncodeLabelValue for RouteLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(self.as_str())
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -216,30 +256,29 @@ fn pool_stats(db: &DatabaseConnection) -> (u32, u32) {
     }
 }
 
-/// Middleware counting every answered request under its route template.
-pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let res = next.run(req).await;
-    let status = res.status().as_u16();
-    metrics
-        .latency
-        .get_or_create(&RouteLabels {
-            method: method.clone(),
-            route: route.clone(),
-        })
-        .observe(start.elapsed().as_secs_f64());
-    metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            method,
-            route,
-            status,
-        })
-        .inc();
-    res
+impl Metrics {
+    /// Counts an answered request under its route template, with the time
+    /// it took.
+    pub fn observe_request(
+        &self,
+        method: Method,
+        route: Option<MatchedPath>,
+        status: StatusCode,
+        elapsed: Duration,
+    ) {
+        let route = RouteLabels {
+            method: MethodLabel(method),
+            route: RouteLabel(route),
+        };
+        self.latency
+            .get_or_create(&route)
+            .observe(elapsed.as_secs_f64());
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: route.method,
+                route: route.route,
+                status: status.as_u16(),
+            })
+            .inc();
+    }
 }

@@ -8,10 +8,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::Response;
 use axum::serve::Listener;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -80,18 +76,4 @@ fn accept_queued(socket: &TcpListener) -> Option<(TcpStream, SocketAddr)> {
         // Nothing queued, or the socket failed: either way it closes now.
         std::task::Poll::Ready(Err(_)) | std::task::Poll::Pending => None,
     }
-}
-
-/// Middleware: while closing, every response ends its connection.
-pub async fn close_connections(
-    State(closing): State<watch::Receiver<bool>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let mut res = next.run(req).await;
-    if *closing.borrow() {
-        res.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    res
 }

@@ -8,10 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -19,24 +16,26 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::domain::user::EmailPolicy;
 use crate::metrics::Metrics;
-use crate::routes::finalize::{finalize_problem, not_found};
+use crate::routes::boundary::BoundaryLayer;
+use crate::routes::finalize::not_found;
 use crate::routes::limits::Limits;
 use crate::security::{Passwords, Tokens, initial_secret};
 use crate::state::AppState;
 use crate::storage::Storage;
-use crate::{db, metrics, shutdown, telemetry};
+use crate::{db, shutdown, telemetry};
 
 /// A built, bound, not yet serving gemba.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// Turned true at the shutdown signal; the router reads it.
+    closing: watch::Sender<bool>,
     pub state: AppState,
 }
 
@@ -44,13 +43,15 @@ impl Application {
     /// Connects to the database, migrates it, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let state = build_state(settings).await?;
-        let router = router(state.clone());
+        let closing = watch::Sender::new(false);
+        let router = router(state.clone(), closing.subscribe());
         let listener = TcpListener::bind(state.settings.bind)
             .await
             .with_context(|| format!("GEMBA_BIND: cannot listen on {}", state.settings.bind))?;
         Ok(Self {
             listener,
             router,
+            closing,
             state,
         })
     }
@@ -82,7 +83,8 @@ impl Application {
         // At the signal: close the socket and end connections after their
         // answer; a moment later close the idle ones and drain.
         let drain = state.settings.drain_timeout;
-        let (closing_tx, signalled) = watch::channel(false);
+        let closing_tx = self.closing;
+        let signalled = closing_tx.subscribe();
         let (graceful_tx, mut graceful) = watch::channel(false);
         tokio::spawn(async move {
             shutdown.await;
@@ -93,13 +95,10 @@ impl Application {
         let listener = shutdown::ClosingListener::new(self.listener, signalled.clone())
             .context("the listening socket")?
             .tap_io(|_| {});
-        let router = self.router.layer(middleware::from_fn_with_state(
-            signalled.clone(),
-            shutdown::close_connections,
-        ));
         let serve = axum::serve(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
             let _ = graceful.wait_for(|s| *s).await;
@@ -165,7 +164,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         }
     };
     let storage = Storage::open(&settings.storage, metrics.clone())?;
-    Ok(AppState {
+    Ok(AppState::new(crate::state::Shared {
         db,
         db_gate: crate::db_gate::DbGate::default(),
         passwords: Passwords::new(settings.hash_concurrency),
@@ -181,11 +180,12 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
         metrics,
         storage,
         settings: Arc::new(settings),
-    })
+    }))
 }
 
-/// The routes and the middleware stack, outermost first.
-pub fn router(state: AppState) -> Router {
+/// The routes and the middleware stack, outermost first. `closing` turns
+/// true when the server starts shutting down.
+pub fn router(state: AppState, closing: watch::Receiver<bool>) -> Router {
     let settings = state.settings.clone();
     let (api, openapi) = crate::openapi::router_and_document();
     let request_id = HeaderName::from_static("x-request-id");
@@ -199,25 +199,13 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(cors(&settings))
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
-        .layer(middleware::from_fn(finalize_problem))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(middleware::from_fn(no_store_for_api))
-        .layer(CatchPanicLayer::new())
-        .layer(middleware::from_fn_with_state(
+        .layer(BoundaryLayer::new(
             Limits::from(settings.as_ref()),
-            crate::routes::limits::limit,
-        ))
-        .layer(middleware::from_fn_with_state(
             state.db_gate.clone(),
-            crate::routes::gate::fail_fast,
+            state.metrics.clone(),
+            closing,
         ))
+        .layer(CatchPanicLayer::new())
         .layer(DefaultBodyLimit::disable());
     api.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(not_found)
@@ -253,18 +241,6 @@ fn cors(settings: &Settings) -> CorsLayer {
             header::RETRY_AFTER,
             HeaderName::from_static("x-request-id"),
         ])
-}
-
-/// API responses carry personal data and tokens: never cache them.
-async fn no_store_for_api(req: Request, next: Next) -> Response {
-    let api =
-        req.uri().path().starts_with("/api/") || req.headers().contains_key(header::AUTHORIZATION);
-    let mut res = next.run(req).await;
-    if api {
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    res
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

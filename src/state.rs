@@ -11,8 +11,25 @@ use crate::metrics::Metrics;
 use crate::security::{Passwords, Tokens};
 use crate::storage::Storage;
 
+/// Cloned for every extractor of every request: one shared pointer.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub db: DatabaseConnection,
     /// Whether `db` can be reached right now.
     pub db_gate: DbGate,

@@ -3,22 +3,14 @@
 //! a panic become problems too) and logs every 5xx once, with the whole
 //! cause chain, inside the request span.
 
-use axum::extract::Request;
-use axum::http::header;
-use axum::middleware::Next;
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
 use crate::error::{AppError, ErrorReport, PROBLEM_JSON, Problem, problem_response};
 
-/// Middleware at the boundary.
-pub async fn finalize_problem(req: Request, next: Next) -> Response {
-    let instance = req.uri().path().to_owned();
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let res = next.run(req).await;
+/// Completes `res` when it is an error: `instance` is the request's path,
+/// `request_id` its `x-request-id`.
+pub fn problem(res: Response, instance: &str, request_id: Option<&HeaderValue>) -> Response {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
@@ -47,8 +39,8 @@ pub async fn finalize_problem(req: Request, next: Next) -> Response {
             }
         }
     }
-    problem.instance = Some(instance);
-    problem.request_id = request_id;
+    problem.instance = Some(instance.to_owned());
+    problem.request_id = request_id.and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut res = problem_response(&problem);
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

@@ -3,24 +3,23 @@
 //! acquire timeout; those already waiting are answered as soon as the gate
 //! closes. A connection-level error seen by any request asks for a probe.
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::db_gate::DbGate;
 use crate::error::{AppError, DbUnreachable};
 
-/// Middleware around every route.
-pub async fn fail_fast(State(gate): State<DbGate>, req: Request, next: Next) -> Response {
-    if !needs_database(req.uri().path()) {
-        return next.run(req).await;
+/// Runs `run` (the rest of the request) behind the gate when `path` needs
+/// the database.
+pub async fn guard(gate: &DbGate, path: &str, run: impl Future<Output = Response>) -> Response {
+    if !needs_database(path) {
+        return run.await;
     }
     if gate.is_away() {
         return AppError::DatabaseAway.into_response();
     }
     let res = tokio::select! {
         biased;
-        res = next.run(req) => res,
+        res = run => res,
         () = gate.closed() => return AppError::DatabaseAway.into_response(),
     };
     if res.extensions().get::<DbUnreachable>().is_some() {

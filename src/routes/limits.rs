@@ -13,9 +13,8 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::Limited;
 
@@ -55,23 +54,31 @@ fn is_upload(req: &Request) -> bool {
         })
 }
 
-/// Applies the limits of the request's kind of body.
-pub async fn limit(State(limits): State<Limits>, req: Request, next: Next) -> Response {
-    let (bytes, time) = if is_upload(&req) {
-        (limits.upload_bytes, limits.upload_time)
-    } else {
-        (limits.body_bytes, limits.request_time)
-    };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > bytes as u64) {
-        return AppError::PayloadTooLarge.into_response();
+impl Limits {
+    /// Applies the limits of the request's kind of body: a declared length
+    /// over the limit is answered at once; otherwise the body is capped and
+    /// the request gets the time it may take.
+    pub fn admit(&self, req: Request) -> Result<(Request, Duration), AppError> {
+        let (bytes, time) = if is_upload(&req) {
+            (self.upload_bytes, self.upload_time)
+        } else {
+            (self.body_bytes, self.request_time)
+        };
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > bytes as u64) {
+            return Err(AppError::PayloadTooLarge);
+        }
+        Ok((req.map(|body| Body::new(Limited::new(body, bytes))), time))
     }
-    let req = req.map(|body| Body::new(Limited::new(body, bytes)));
-    match tokio::time::timeout(time, next.run(req)).await {
+}
+
+/// `run` (the rest of the request) within `time`, or 503.
+pub async fn within(time: Duration, run: impl Future<Output = Response>) -> Response {
+    match tokio::time::timeout(time, run).await {
         Ok(res) => res,
         Err(_) => {
             tracing::warn!(

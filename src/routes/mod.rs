@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod boundary;
 pub mod countries;
 pub mod equipment;
 pub mod extract;

@@ -8,7 +8,7 @@ use sea_orm::{
     QueryFilter,
 };
 
-use super::{set_some, stored};
+use super::{Conn, fetch, set_some, statement, stored};
 use crate::domain::equipment::{Equipment, EquipmentName, EquipmentPatch, Label, NewEquipment};
 use crate::domain::page::PageRequest;
 use crate::domain::site::Code;
@@ -126,12 +126,10 @@ pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<u64, DbErr> 
 }
 
 /// The equipment with these ids, in one query.
-pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Equipment>, DbErr> {
+pub async fn find_many(conn: &impl Conn, ids: &[i64]) -> Result<Vec<Equipment>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    all(EquipmentEntity::find()
-        .filter(Column::Id.is_in(ids.iter().copied()))
-        .all(conn)
-        .await?)
+    let query = EquipmentEntity::find().filter(Column::Id.is_in(ids.iter().copied()));
+    all(fetch::<equipment::Model>(conn, statement(conn, &query)).await?)
 }

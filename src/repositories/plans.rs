@@ -7,11 +7,11 @@ use sea_orm::Order;
 use crate::domain::page::PageRequest;
 use crate::domain::plan::{DueTime, NewPlan, PlanPatch, Title, WindowHours};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
-use super::{JsonColumn, json_err, set_some, to_json};
+use super::{Conn, JsonColumn, fetch, json_err, set_some, statement, to_json};
 use crate::domain::plan::{ChecklistItem, Plan};
 use crate::domain::recurrence::Recurrence;
 use crate::entities::plan_versions;
@@ -90,23 +90,15 @@ impl TryFrom<plans::Model> for Plan {
 }
 
 /// Decodes the rows a select of plans returns.
-async fn plans_of(
-    conn: &impl ConnectionTrait,
-    q: sea_orm::Select<Plans>,
-) -> Result<Vec<Plan>, DbErr> {
-    q.into_model::<PlanRow>()
-        .all(conn)
+async fn plans_of(conn: &impl Conn, q: sea_orm::Select<Plans>) -> Result<Vec<Plan>, DbErr> {
+    fetch::<PlanRow>(conn, statement(conn, &q))
         .await?
         .into_iter()
         .map(Plan::try_from)
         .collect()
 }
 
-async fn insert_version(
-    conn: &impl ConnectionTrait,
-    plan: &Plan,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+async fn insert_version(conn: &impl Conn, plan: &Plan, now: DateTime<Utc>) -> Result<(), DbErr> {
     plan_versions::ActiveModel {
         plan_id: Set(plan.id),
         version: Set(plan.version),
@@ -124,7 +116,7 @@ fn due_time(t: DueTime) -> String {
 
 /// Inserts a plan (version 1) of equipment at `site_id`.
 pub async fn insert(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     site_id: i64,
     f: NewPlan,
     now: DateTime<Utc>,
@@ -151,7 +143,7 @@ pub async fn insert(
     Ok(plan)
 }
 
-pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Plan>, DbErr> {
+pub async fn find(conn: &impl Conn, id: i64) -> Result<Option<Plan>, DbErr> {
     Plans::find_by_id(id)
         .into_model::<PlanRow>()
         .one(conn)
@@ -161,7 +153,7 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Plan>, 
 }
 
 /// The plans with these ids, in one query.
-pub async fn find_many(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Plan>, DbErr> {
+pub async fn find_many(conn: &impl Conn, ids: &[i64]) -> Result<Vec<Plan>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -184,7 +176,7 @@ pub struct PlanFilter<'a> {
 
 /// One page ordered by id.
 pub async fn list(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     f: &PlanFilter<'_>,
     page: &PageRequest<i64>,
 ) -> Result<Vec<Plan>, DbErr> {
@@ -213,7 +205,7 @@ pub async fn list(
 
 /// Applies the changes as a new version (the checklist of every version is kept).
 pub async fn update(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     current: &Plan,
     f: PlanPatch,
     now: DateTime<Utc>,
@@ -239,11 +231,7 @@ pub async fn update(
 }
 
 /// Active plans after `after_id`, a batch at a time (for the generator).
-pub async fn active_batch(
-    conn: &impl ConnectionTrait,
-    after_id: i64,
-    batch: u64,
-) -> Result<Vec<Plan>, DbErr> {
+pub async fn active_batch(conn: &impl Conn, after_id: i64, batch: u64) -> Result<Vec<Plan>, DbErr> {
     plans_of(
         conn,
         Plans::find()
@@ -257,7 +245,7 @@ pub async fn active_batch(
 
 /// The checklist of one version of a plan.
 pub async fn version_items(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     plan_id: i64,
     version: i32,
 ) -> Result<Option<Vec<ChecklistItem>>, DbErr> {

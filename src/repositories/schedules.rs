@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::stats::{self, DayKey};
-use super::stored;
+use super::{Conn, Shaped, fetch, statement, stored};
 use crate::domain::page::PageRequest;
 use crate::domain::schedule::{Schedule, ScheduleStatus, Stamp};
 use crate::domain::stats::{Tally, day_date, day_number};
@@ -131,10 +131,16 @@ pub async fn delete_future_open(
     moved(conn, &q, Tally::of_status(ScheduleStatus::Open, -1)).await
 }
 
-pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Schedule>, DbErr> {
-    Schedules::find_by_id(id)
-        .one(conn)
+pub async fn find(conn: &impl Conn, id: i64) -> Result<Option<Schedule>, DbErr> {
+    static BY_ID: Shaped = Shaped::new();
+    let stmt = BY_ID.statement(
+        conn.get_database_backend(),
+        || Schedules::find_by_id(id).limit(1),
+        vec![id.into(), 1u64.into()],
+    );
+    fetch::<schedules::Model>(conn, stmt)
         .await?
+        .pop()
         .map(Schedule::try_from)
         .transpose()
 }
@@ -169,7 +175,7 @@ pub struct ScheduleFilter<'a> {
 
 /// One page in (due_at, id) order, after the page's keyset.
 pub async fn list(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     f: &ScheduleFilter<'_>,
     page: &PageRequest<(DateTime<Utc>, i64)>,
 ) -> Result<Vec<Schedule>, DbErr> {
@@ -207,12 +213,12 @@ pub async fn list(
             ),
         );
     }
-    Schedules::find()
+    let query = Schedules::find()
         .filter(cond)
         .order_by_asc(Column::DueAt)
         .order_by_asc(Column::Id)
-        .limit(page.fetch())
-        .all(conn)
+        .limit(page.fetch());
+    fetch::<schedules::Model>(conn, statement(conn, &query))
         .await?
         .into_iter()
         .map(Schedule::try_from)

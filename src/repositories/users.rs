@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QuerySelect,
+    QueryFilter, QueryResult, QuerySelect,
 };
 
-use super::{set_some, stored};
+use super::{Conn, Shaped, set_some, stored};
 use crate::domain::page::PageRequest;
 use crate::domain::user::{Email, NewUser, Role, User, UserFilter, UserName, UserPatch};
 use crate::entities::users::{self, Column, Entity as Users};
@@ -115,20 +115,23 @@ pub async fn credentials_by_id(
 /// What every authenticated request needs of its caller: role, whether
 /// the account is active, and the ids of their sites. One joined query
 /// reading only those columns.
-pub async fn access(
-    conn: &impl ConnectionTrait,
-    id: i64,
-) -> Result<Option<(Role, bool, Vec<i64>)>, DbErr> {
+pub async fn access(conn: &impl Conn, id: i64) -> Result<Option<(Role, bool, Vec<i64>)>, DbErr> {
     use crate::entities::site_members;
-    let rows: Vec<(String, bool, Option<i64>)> = Users::find_by_id(id)
-        .select_only()
-        .column(Column::Role)
-        .column(Column::IsActive)
-        .column(site_members::Column::SiteId)
-        .left_join(site_members::Entity)
-        .into_tuple()
-        .all(conn)
-        .await?;
+    static ACCESS: Shaped = Shaped::new();
+    let query = || {
+        Users::find_by_id(id)
+            .select_only()
+            .column(Column::Role)
+            .column(Column::IsActive)
+            .column(site_members::Column::SiteId)
+            .left_join(site_members::Entity)
+    };
+    let stmt = ACCESS.statement(conn.get_database_backend(), query, vec![id.into()]);
+    let rows = super::rows(conn, stmt)
+        .await?
+        .iter()
+        .map(QueryResult::try_get_many_by_index::<(String, bool, Option<i64>)>)
+        .collect::<Result<Vec<_>, _>>()?;
     let Some((role, active, _)) = rows.first() else {
         return Ok(None);
     };

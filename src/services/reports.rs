@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use crate::repositories::Conn;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::ConnectionTrait;
 use tokio::sync::mpsc;
 
 use super::audit::{self, Change};
@@ -318,7 +318,7 @@ fn text(s: Option<&String>) -> Cell {
 impl Names {
     async fn load(
         &mut self,
-        conn: &impl ConnectionTrait,
+        conn: &impl Conn,
         equipment_ids: impl Iterator<Item = i64>,
         plan_ids: impl Iterator<Item = i64>,
         user_ids: impl Iterator<Item = i64>,
@@ -353,7 +353,7 @@ impl Names {
 
     async fn load_schedules(
         &mut self,
-        conn: &impl ConnectionTrait,
+        conn: &impl Conn,
         rows: &[repo::ScheduleRow],
     ) -> anyhow::Result<()> {
         self.load(
@@ -367,7 +367,7 @@ impl Names {
 
     async fn load_values(
         &mut self,
-        conn: &impl ConnectionTrait,
+        conn: &impl Conn,
         rows: &[repo::ValueRow],
     ) -> anyhow::Result<()> {
         self.load(

@@ -24,6 +24,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         settings.db_max_connections,
         settings.db_acquire_timeout,
         Duration::from_secs(5),
+        Checkpoints::OnCommit,
     )
     .await
 }
@@ -52,11 +53,83 @@ fn configure_sqlite() {
     });
 }
 
+/// The connection writes go through: `begin_write` and the few writes
+/// that run on their own.
+///
+/// SQLite lets one connection write at a time. Writers that each hold a
+/// pooled connection and wait in `BEGIN IMMEDIATE` poll SQLite's lock, its
+/// busy handler sleeping 1, 2, 5 … up to 100 ms between tries, so a writer
+/// that keeps losing the race waits far longer than its turn (a submit p99
+/// of 467 ms under 32 connections, bench/RESULTS.md). On SQLite this is a
+/// pool of one connection: writers queue for it in order (SQLx's pool is
+/// fair), none sleeps past its turn, and the other connections stay free
+/// for reads. On PostgreSQL it is the same pool as reads: row locks let
+/// writers run side by side.
+pub async fn connect_writer(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    if !settings.is_sqlite() {
+        return Ok(db.clone());
+    }
+    let writer = open(
+        settings,
+        1,
+        settings.db_acquire_timeout,
+        Duration::from_secs(5),
+        Checkpoints::Elsewhere,
+    )
+    .await?;
+    tokio::spawn(checkpoints(db.clone()));
+    Ok(writer)
+}
+
+/// Who copies SQLite's write-ahead log back into the database file.
+#[derive(Clone, Copy, PartialEq)]
+enum Checkpoints {
+    /// The connection that commits past 1,000 log pages (SQLite's default).
+    OnCommit,
+    /// Not this connection: `checkpoints` does it.
+    Elsewhere,
+}
+
+/// How often `checkpoints` runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Checkpoints SQLite's write-ahead log every second, on a pooled reading
+/// connection, until the pool closes.
+///
+/// A checkpoint ends with an fsync of the database file, which took 20 ms
+/// and at times 1.4 s on this project's machines. Run by the one writing
+/// connection after its commit (SQLite's default), every writer queued
+/// behind it waited as long (a submit p99 of 1.5 s under 32 connections);
+/// here the writer keeps writing meanwhile. A passive checkpoint takes no
+/// lock that writers or readers wait for, and does nothing when the log
+/// holds nothing new.
+async fn checkpoints(db: DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match db
+            .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+            .await
+        {
+            Ok(_) => {}
+            Err(sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed)) => {
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "checkpointing the SQLite log failed"),
+        }
+    }
+}
+
 /// One connection of its own for the database watcher (`db_gate`): quick
 /// to give up, and never queued behind the requests' pool.
 pub async fn connect_probe(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let t = crate::db_gate::PROBE_TIMEOUT;
-    open(settings, 1, t, t).await
+    open(settings, 1, t, t, Checkpoints::OnCommit).await
 }
 
 async fn open(
@@ -64,6 +137,7 @@ async fn open(
     max_connections: u32,
     acquire_timeout: Duration,
     connect_timeout: Duration,
+    checkpoints: Checkpoints,
 ) -> anyhow::Result<DatabaseConnection> {
     let mut opt = ConnectOptions::new(settings.database_url.clone());
     opt.max_connections(max_connections)
@@ -79,7 +153,7 @@ async fn open(
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Debug)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(500))
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
@@ -88,6 +162,18 @@ async fn open(
                 // 2 MiB): with a pool of 10 the caches alone would be 20 MiB,
                 // while the operating system caches the file anyway.
                 .pragma("cache_size", "-1024")
+                // Under steady writes and reads the log only grows (it
+                // restarts once a checkpoint has copied all of it and no
+                // reader still uses it); when it restarts, it is cut back
+                // to 64 MiB instead of keeping its largest size on disk.
+                .pragma("journal_size_limit", "67108864")
+                .pragma(
+                    "wal_autocheckpoint",
+                    match checkpoints {
+                        Checkpoints::OnCommit => "1000",
+                        Checkpoints::Elsewhere => "0",
+                    },
+                )
         });
     Database::connect(opt).await.with_context(|| {
         format!(
@@ -140,9 +226,10 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Starts a write transaction. On SQLite it takes the write lock at BEGIN
-/// (`BEGIN IMMEDIATE`), so a transaction that reads before it writes waits
-/// for the lock instead of failing when another writer committed first.
+/// Starts a write transaction on `writer` (`connect_writer`). On SQLite it
+/// takes the write lock at BEGIN (`BEGIN IMMEDIATE`), so a transaction that
+/// reads before it writes waits for the lock instead of failing when
+/// another writer (another process) committed first.
 pub async fn begin_write(
     db: &DatabaseConnection,
 ) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {

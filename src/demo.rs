@@ -255,7 +255,7 @@ async fn history(
     let system = CurrentUser::system();
     let now = Utc::now();
     let past = now - Duration::days(91);
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&state.writer).await?;
     generation::generate_for_plan(&txn, plan, tz, past, 91)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;

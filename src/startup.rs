@@ -139,6 +139,7 @@ impl Application {
         }
         let _ = stop_watcher.send(true);
         watcher.await.ok();
+        state.writer.clone().close().await.ok();
         state.db.clone().close().await.ok();
         Ok(())
     }
@@ -149,8 +150,11 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let mut db = db::connect(&settings).await?;
     db::migrate(&db).await?;
     let metrics = Arc::new(Metrics::default());
-    let observer = metrics.clone();
-    db.set_metric_callback(move |info| observer.observe_statement(info.elapsed));
+    let mut writer = db::connect_writer(&settings, &db).await?;
+    for conn in [&mut db, &mut writer] {
+        let observer = metrics.clone();
+        conn.set_metric_callback(move |info| observer.observe_statement(info.elapsed));
+    }
     // Every instance on one database signs with the same key: the
     // configured one, or the one kept in the database (made on first start).
     let secret = match &settings.jwt_secret {
@@ -166,6 +170,7 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let storage = Storage::open(&settings.storage, metrics.clone())?;
     Ok(AppState::new(crate::state::Shared {
         db,
+        writer,
         db_gate: crate::db_gate::DbGate::default(),
         passwords: Passwords::new(settings.hash_concurrency),
         tokens: Arc::new(Tokens::new(

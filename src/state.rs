@@ -30,7 +30,12 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Shared {
+    /// Reads, and the transactions that only read.
     pub db: DatabaseConnection,
+    /// Writes: `db::begin_write(&state.writer)`, and the writes that run on
+    /// their own (`db::connect_writer`: one connection on SQLite, the same
+    /// pool as `db` on PostgreSQL).
+    pub writer: DatabaseConnection,
     /// Whether `db` can be reached right now.
     pub db_gate: DbGate,
     pub settings: Arc<Settings>,

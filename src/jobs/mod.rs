@@ -72,7 +72,8 @@ async fn work(state: AppState, worker: String, mut stopped: watch::Receiver<bool
 
 /// Claims and runs one job; false when there was none.
 pub async fn run_one(state: &AppState, worker: &str) -> anyhow::Result<bool> {
-    let Some(claim) = repo::claim(&state.db, worker, state.settings.jobs.lease, Utc::now()).await?
+    let Some(claim) =
+        repo::claim(&state.writer, worker, state.settings.jobs.lease, Utc::now()).await?
     else {
         return Ok(false);
     };
@@ -112,7 +113,15 @@ async fn record_failure(
     let message = format!("attempt {} failed: {}", claim.attempt, e);
     let backoff = chrono::Duration::seconds(5 * i64::from(claim.attempt).pow(2));
     let retention = chrono::Duration::days(state.settings.jobs.report_retention_days.into());
-    let status = repo::fail(&state.db, claim, &message, backoff, now + retention, now).await?;
+    let status = repo::fail(
+        &state.writer,
+        claim,
+        &message,
+        backoff,
+        now + retention,
+        now,
+    )
+    .await?;
     let outcome = match status {
         Some(crate::domain::report::ReportStatus::Failed) => "failed",
         Some(_) => "retried",
@@ -146,7 +155,7 @@ async fn housekeep(state: AppState, mut stopped: watch::Receiver<bool>) {
 
 pub async fn housekeep_once(state: &AppState) -> anyhow::Result<()> {
     let now = Utc::now();
-    let abandoned = repo::fail_abandoned(&state.db, now).await?;
+    let abandoned = repo::fail_abandoned(&state.writer, now).await?;
     if abandoned > 0 {
         tracing::warn!(
             abandoned,

@@ -119,7 +119,7 @@ where
         &format!("{}_{tag}_{file_name}", local.format("%Y%m%d-%H%M%S")),
     );
     let pending = repo::insert_pending(
-        &state.db,
+        &state.writer,
         PendingRow {
             schedule_id: schedule.id,
             site_id: schedule.site_id,
@@ -210,7 +210,7 @@ async fn finish(
     size: i64,
     sha256: &str,
 ) -> AppResult<Uploaded> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     if let Some(existing) = repo::find_ready_by_hash(&txn, pending.schedule_id, sha256).await? {
         return Ok(Uploaded::Existing(existing));
     }
@@ -275,7 +275,7 @@ async fn remove(state: &AppState, id: i64, key: &ObjectKey) {
         );
         return;
     }
-    if let Err(e) = repo::delete_hidden(&state.db, id).await {
+    if let Err(e) = repo::delete_hidden(&state.writer, id).await {
         tracing::warn!(attachment.id = id, error = %e, "removing an attachment's row failed; housekeeping retries");
     }
 }
@@ -318,7 +318,7 @@ pub async fn delete(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult
             "inspectors may delete only the attachments they uploaded",
         ));
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     if !repo::mark_deleting(&txn, a.id, Utc::now()).await? {
         return Err(AppError::NotFound);
     }
@@ -330,7 +330,7 @@ pub async fn delete(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult
         .delete(&key)
         .await
         .map_err(AppError::Unavailable)?;
-    repo::delete_hidden(&state.db, a.id).await?;
+    repo::delete_hidden(&state.writer, a.id).await?;
     tracing::info!(attachment.id = a.id, "attachment deleted");
     Ok(())
 }
@@ -350,7 +350,7 @@ pub async fn housekeep(state: &AppState) -> anyhow::Result<usize> {
                 .storage
                 .delete(&ObjectKey::trusted(a.object_key.clone()))
                 .await?;
-            cleaned += repo::delete_hidden(&state.db, a.id).await? as usize;
+            cleaned += repo::delete_hidden(&state.writer, a.id).await? as usize;
         }
     }
     if cleaned > 0 {

@@ -54,7 +54,7 @@ pub async fn login(
     let user = match creds {
         Some(c) if password_ok && c.is_active => c,
         other => {
-            let txn = begin_write(&state.db).await?;
+            let txn = begin_write(&state.writer).await?;
             login_throttles::record_failure(&txn, &account_key, now, window).await?;
             if let Some(ip_key) = &ip_key {
                 login_throttles::record_failure(&txn, ip_key, now, window).await?;
@@ -68,7 +68,7 @@ pub async fn login(
         }
     };
 
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     login_throttles::clear(&txn, &account_key).await?;
     let pair = issue_pair(
         state,
@@ -137,7 +137,7 @@ async fn issue_pair(
 pub async fn refresh(state: &AppState, token: &Secret) -> AppResult<TokenPair> {
     let hash = token_hash(token.expose());
     let now = Utc::now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let Some(row) = refresh_tokens::find_by_hash(&txn, &hash).await? else {
         return Err(AppError::Unauthorized(BAD_REFRESH));
     };
@@ -171,7 +171,7 @@ pub async fn refresh(state: &AppState, token: &Secret) -> AppResult<TokenPair> {
 /// ignored, so logging out twice is harmless.
 pub async fn logout(state: &AppState, token: &Secret) -> AppResult<()> {
     let hash = token_hash(token.expose());
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     if let Some(row) = refresh_tokens::find_by_hash(&txn, &hash).await? {
         refresh_tokens::revoke_family(&txn, &row.family_id, Utc::now()).await?;
         tracing::info!(user.id = row.user_id, "logged out");

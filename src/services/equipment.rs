@@ -23,7 +23,7 @@ pub async fn create(
     actor: &CurrentUser,
     input: NewEquipment,
 ) -> AppResult<Equipment> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     if visible(actor, sites::find(&txn, input.site_id).await?).is_err() {
         return Err(AppError::validation("site_id", "not_found", "no such site"));
     }
@@ -61,7 +61,7 @@ pub async fn update(
     id: i64,
     input: EquipmentPatch,
 ) -> AppResult<Equipment> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = visible(actor, equipment::find(&txn, id).await?)?;
     let after = equipment::update(&txn, id, input, Utc::now())
         .await
@@ -73,7 +73,7 @@ pub async fn update(
 }
 
 pub async fn delete(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<()> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = visible(actor, equipment::find(&txn, id).await?)?;
     equipment::delete(&txn, id).await.or_conflict(&CONFLICTS)?;
     audit::record(&txn, actor, Change::Deleted(&before)).await?;

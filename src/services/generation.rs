@@ -104,12 +104,12 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> AppResult<(u64, u
             };
             // One transaction per plan: its schedules and their statistics
             // together, without holding SQLite's write lock for the pass.
-            let txn = begin_write(&state.db).await?;
+            let txn = begin_write(&state.writer).await?;
             generated += generate_for_plan(&txn, plan, tz, now, horizon).await?;
             txn.commit().await?;
         }
     }
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let missed = schedules::mark_missed(&txn, now).await?;
     txn.commit().await?;
     Ok((generated, missed))

@@ -17,7 +17,7 @@ use crate::services::visible;
 use crate::state::AppState;
 
 pub async fn create(state: &AppState, actor: &CurrentUser, input: NewPlan) -> AppResult<Plan> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let item = visible(actor, equipment::find(&txn, input.equipment_id).await?)
         .map_err(|_| AppError::validation("equipment_id", "not_found", "no such equipment"))?;
     if let Some(assignee) = input.assignee_id {
@@ -69,7 +69,7 @@ pub async fn update(
     input: PlanPatch,
 ) -> AppResult<Plan> {
     let if_match = if_match.ok_or(AppError::PreconditionRequired)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = visible(actor, plans::find(&txn, id).await?)?;
     if !etag_matches(if_match, &before) {
         return Err(AppError::PreconditionFailed);
@@ -91,7 +91,7 @@ pub async fn update(
 
 /// Deactivates the plan and cancels its future open schedules; its history stays.
 pub async fn deactivate(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<()> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = visible(actor, plans::find(&txn, id).await?)?;
     let now = Utc::now();
     if before.is_active {

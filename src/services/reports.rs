@@ -44,7 +44,7 @@ pub async fn create(state: &AppState, actor: &CurrentUser, new: NewReport) -> Ap
     let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
     let (stem, ext) = file_name.rsplit_once('.').unwrap_or((&file_name, ""));
     let key = ObjectKey::report(site.code.as_str(), now, &format!("{stem}_{tag}.{ext}"));
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let report = repo::insert(
         &txn,
         repo::ReportRow {
@@ -117,7 +117,7 @@ pub async fn generate(state: &AppState, claim: &Claim) -> anyhow::Result<()> {
         rows_written: 0,
         rows_total: Some(total),
     };
-    if !repo::heartbeat(&state.db, claim, &progress, lease, Utc::now()).await? {
+    if !repo::heartbeat(&state.writer, claim, &progress, lease, Utc::now()).await? {
         anyhow::bail!(LostClaim);
     }
     let summary = summary_lines(state, r, &site).await?;
@@ -174,7 +174,7 @@ pub async fn generate(state: &AppState, claim: &Claim) -> anyhow::Result<()> {
             progress.rows_written += n as i64;
             if last_beat.elapsed() >= std::time::Duration::from_secs(1) || n < BATCH {
                 last_beat = Instant::now();
-                if !repo::heartbeat(&state.db, claim, &progress, lease, Utc::now()).await? {
+                if !repo::heartbeat(&state.writer, claim, &progress, lease, Utc::now()).await? {
                     anyhow::bail!(LostClaim);
                 }
             }
@@ -196,7 +196,16 @@ pub async fn generate(state: &AppState, claim: &Claim) -> anyhow::Result<()> {
     drop(dir);
     let now = Utc::now();
     let expires = now + chrono::Duration::days(state.settings.jobs.report_retention_days.into());
-    if !repo::succeed(&state.db, claim, progress.rows_written, size, expires, now).await? {
+    if !repo::succeed(
+        &state.writer,
+        claim,
+        progress.rows_written,
+        size,
+        expires,
+        now,
+    )
+    .await?
+    {
         // Another worker took the job over (our lease ran out); it writes
         // the same key, so the object stays theirs.
         anyhow::bail!(LostClaim);
@@ -220,7 +229,7 @@ pub async fn expire(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64>
             .storage
             .delete(&ObjectKey::trusted(r.object_key.clone()))
             .await?;
-        deleted += repo::delete(&state.db, r.id).await?;
+        deleted += repo::delete(&state.writer, r.id).await?;
     }
     if deleted > 0 {
         tracing::info!(deleted, "expired reports deleted");

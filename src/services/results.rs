@@ -47,7 +47,7 @@ pub async fn submit(
     input: SubmitResult,
 ) -> AppResult<Submitted> {
     let hash = request_hash(&input)?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let schedule = visible(actor, schedules::find_for_update(&txn, schedule_id).await?)?;
     if let Some(existing) = results::find_by_schedule(&txn, schedule_id).await? {
         return answer_existing(existing, idempotency_key, &hash);

@@ -85,7 +85,7 @@ pub async fn update(
     id: i64,
     input: SchedulePatch,
 ) -> AppResult<Schedule> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = visible(actor, schedules::find_for_update(&txn, id).await?)?;
     if !before.status.is_pending() {
         return Err(AppError::Conflict(format!(
@@ -113,7 +113,7 @@ pub async fn update(
 
 /// An inspector begins the inspection: open → in_progress.
 pub async fn start(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<Schedule> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = visible(actor, schedules::find(&txn, id).await?)?;
     let moved = before.status == ScheduleStatus::Open
         && schedules::transition(&txn, &before, ScheduleStatus::InProgress, Utc::now()).await?;

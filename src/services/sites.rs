@@ -22,7 +22,7 @@ const CONFLICTS: Conflicts = Conflicts {
 };
 
 pub async fn create(state: &AppState, actor: &CurrentUser, input: NewSite) -> AppResult<Site> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let site = sites::insert(&txn, input, Utc::now())
         .await
         .or_conflict(&CONFLICTS)?;
@@ -48,7 +48,7 @@ pub async fn update(
     id: i64,
     input: SitePatch,
 ) -> AppResult<Site> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = visible(actor, sites::find(&txn, id).await?)?;
     let after = sites::update(&txn, id, input, Utc::now())
         .await
@@ -60,7 +60,7 @@ pub async fn update(
 }
 
 pub async fn delete(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<()> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = visible(actor, sites::find(&txn, id).await?)?;
     sites::delete(&txn, id).await.or_conflict(&CONFLICTS)?;
     // The site's own id stays on the event so its managers' history is kept.
@@ -83,7 +83,7 @@ pub async fn set_member(
     user_id: i64,
     member: bool,
 ) -> AppResult<()> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     visible(actor, sites::find(&txn, site_id).await?)?;
     let user = users::find(&txn, user_id)
         .await?

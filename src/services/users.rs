@@ -31,7 +31,7 @@ pub async fn create(state: &AppState, actor: &CurrentUser, new: NewUser) -> AppR
         ));
     }
     let hash = state.passwords.hash(new.password.secret()).await?;
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let user = users::insert(&txn, &new, hash, Utc::now())
         .await
         .or_conflict(&CONFLICTS)?;
@@ -101,7 +101,7 @@ async fn apply_changes(
     id: i64,
     changes: UserPatch,
 ) -> AppResult<User> {
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let target = users::find_visible(&txn, id, actor.site_scope())
         .await?
         .ok_or(AppError::NotFound)?;
@@ -141,7 +141,7 @@ async fn apply_changes(
 
 pub async fn update_me(state: &AppState, actor: &CurrentUser, patch: MePatch) -> AppResult<User> {
     let changes = UserPatch::from(patch);
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     let before = users::find(&txn, actor.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -179,7 +179,7 @@ pub async fn change_password(
         .map_err(|e| AppError::Validation(vec![e]))?;
     let hash = state.passwords.hash(new.secret()).await?;
     let now = Utc::now();
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_write(&state.writer).await?;
     users::set_password_hash(&txn, actor.id, hash, now).await?;
     refresh_tokens::revoke_all_for_user(&txn, actor.id, now).await?;
     let before = PasswordChange {

@@ -92,7 +92,7 @@ async fn build(app: &TestApp, rng: &mut Rng, admin: &str) -> World {
             let tz = gemba::services::generation::site_zone(&app.state.db, &found)
                 .await
                 .unwrap();
-            let txn = gemba::db::begin_write(&app.state.db).await.unwrap();
+            let txn = gemba::db::begin_write(&app.state.writer).await.unwrap();
             gemba::services::generation::generate_for_plan(
                 &txn,
                 &found,

@@ -4,8 +4,7 @@ use super::page_by_id;
 use chrono::{DateTime, Utc};
 use sea_orm::Order;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
 };
 use serde_json::Value;
 
@@ -45,12 +44,19 @@ impl TryFrom<audit_events::Model> for AuditEvent {
     }
 }
 
+/// Writes `events` in one statement, reading nothing back: a write
+/// transaction that records two changes (a submit: the schedule and its
+/// result) makes one round trip for both, which on SQLite is time the one
+/// writer holds the write lock.
 pub async fn insert(
     conn: &impl ConnectionTrait,
-    event: NewAuditEvent,
+    events: Vec<NewAuditEvent>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    audit_events::ActiveModel {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = events.into_iter().map(|event| audit_events::ActiveModel {
         occurred_at: Set(now.into()),
         actor_id: Set(event.actor_id),
         action: Set(event.action.as_str().to_owned()),
@@ -61,9 +67,10 @@ pub async fn insert(
         before: Set(event.before),
         after: Set(event.after),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    });
+    AuditEvents::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 

@@ -30,6 +30,18 @@ pub async fn record<T: Audited>(
     actor: &CurrentUser,
     change: Change<'_, T>,
 ) -> AppResult<()> {
+    record_all(conn, vec![event(actor, change)?]).await
+}
+
+/// Writes the events of several changes of one transaction in one
+/// statement (`event` makes each).
+pub async fn record_all(conn: &impl ConnectionTrait, events: Vec<NewAuditEvent>) -> AppResult<()> {
+    audit::insert(conn, events, Utc::now()).await?;
+    Ok(())
+}
+
+/// The audit event of one change by `actor`.
+pub fn event<T: Audited>(actor: &CurrentUser, change: Change<'_, T>) -> AppResult<NewAuditEvent> {
     let (action, subject, before, after) = match change {
         Change::Created(a) => (Action::Create, a, None, Some(to_json(a)?)),
         Change::Deleted(b) => (Action::Delete, b, Some(to_json(b)?), None),
@@ -38,22 +50,16 @@ pub async fn record<T: Audited>(
             (Action::Update, a, Some(b), Some(a_))
         }
     };
-    audit::insert(
-        conn,
-        NewAuditEvent {
-            actor_id: actor.actor_id(),
-            action,
-            entity: T::KIND,
-            entity_id: subject.audit_id().to_string(),
-            site_id: subject.audit_site(),
-            request_id: actor.request_id.clone(),
-            before,
-            after,
-        },
-        Utc::now(),
-    )
-    .await?;
-    Ok(())
+    Ok(NewAuditEvent {
+        actor_id: actor.actor_id(),
+        action,
+        entity: T::KIND,
+        entity_id: subject.audit_id().to_string(),
+        site_id: subject.audit_site(),
+        request_id: actor.request_id.clone(),
+        before,
+        after,
+    })
 }
 
 /// Admins see every event; managers the events of their sites.

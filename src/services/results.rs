@@ -102,12 +102,15 @@ pub async fn submit(
     };
     let completed = Some(ScheduleStatus::Completed);
     let after = schedules::update(&txn, &schedule, None, completed, now, recorded).await?;
-    audit::record(&txn, actor, Change::Updated(&schedule, &after)).await?;
     let recorded = RecordedResult {
         site_id: schedule.site_id,
         result: &result,
     };
-    audit::record(&txn, actor, Change::Created(&recorded)).await?;
+    let events = vec![
+        audit::event(actor, Change::Updated(&schedule, &after))?,
+        audit::event(actor, Change::Created(&recorded))?,
+    ];
+    audit::record_all(&txn, events).await?;
     txn.commit().await?;
     Ok(Submitted {
         result,

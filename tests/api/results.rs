@@ -93,6 +93,64 @@ async fn an_out_of_range_value_fails_and_completes_the_schedule() {
 }
 
 #[tokio::test]
+async fn a_submit_audits_the_schedule_and_its_result_in_its_transaction() {
+    let app = spawn_app().await;
+    let Inspection {
+        site,
+        manager,
+        inspector,
+        schedules: ids,
+        ..
+    } = setup(&app).await;
+    let body = json!({"values": {"oil_pressure": 12.5, "guard_closed": true}});
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/schedules/{}/result", ids[0]),
+            Some(&inspector),
+        )
+        .header("x-request-id", "submit-audit-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let events = |entity: &'static str| {
+        let (app, manager, id) = (&app, &manager, ids[0]);
+        async move {
+            let page = json_body(
+                app.list_audit_events(manager, &format!("entity={entity}&entity_id={id}"))
+                    .await,
+            )
+            .await;
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+    let schedule = events("schedule").await;
+    assert_eq!(schedule.len(), 1, "{schedule:?}");
+    assert_eq!(schedule[0]["action"], "update");
+    assert_eq!(schedule[0]["site_id"], site);
+    assert_eq!(schedule[0]["request_id"], "submit-audit-1");
+    assert_eq!(schedule[0]["before"]["status"], "open");
+    assert_eq!(schedule[0]["after"]["status"], "completed");
+    let result = events("result").await;
+    assert_eq!(result.len(), 1, "{result:?}");
+    assert_eq!(result[0]["action"], "create");
+    assert_eq!(result[0]["site_id"], site);
+    assert_eq!(result[0]["request_id"], "submit-audit-1");
+    assert_eq!(result[0]["after"]["passed"], true);
+    assert_eq!(result[0]["occurred_at"], schedule[0]["occurred_at"]);
+    // A refused submit (the schedule already has its result) audits nothing.
+    assert_problem(
+        app.submit_result(&inspector, ids[0], None, &body).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(events("schedule").await.len(), 1);
+    assert_eq!(events("result").await.len(), 1);
+}
+
+#[tokio::test]
 async fn values_are_checked_against_the_checklist() {
     let app = spawn_app().await;
     let Inspection {

@@ -1,9 +1,6 @@
 //! Queries for results and their typed values.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use super::{json_err, schedules, stats, to_json};
 use crate::domain::result::{InspectionResult, ItemValue};
@@ -49,6 +46,8 @@ pub async fn insert(
 ) -> Result<Tally, DbErr> {
     let (site_id, due_at) = (schedule.site_id, schedule.due_at);
     let due_day = day_number(schedule.due_date);
+    // Only the new id is read back (`exec`: RETURNING "id"), not the row
+    // with its stored answer.
     let row = results::ActiveModel {
         schedule_id: Set(r.schedule_id),
         plan_id: Set(r.plan_id),
@@ -66,14 +65,16 @@ pub async fn insert(
         idempotency_key: Set(idempotency_key.map(str::to_owned)),
         request_hash: Set(request_hash.to_owned()),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    };
+    let id = results::Entity::insert(row)
+        .exec(conn)
+        .await?
+        .last_insert_id;
     let values: Vec<result_values::ActiveModel> = r
         .values
         .iter()
         .map(|v| result_values::ActiveModel {
-            result_id: Set(row.id),
+            result_id: Set(id),
             site_id: Set(site_id),
             plan_id: Set(r.plan_id),
             due_at: Set(due_at.into()),

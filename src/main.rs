@@ -3,6 +3,8 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     tune_malloc();
     let cli = gemba::cli::Cli::parse();
+    // One worker per core unless TOKIO_WORKER_THREADS says otherwise
+    // (README: Configuration).
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -49,10 +49,15 @@ pub async fn submit(
     let hash = request_hash(&input)?;
     let txn = begin_write(&state.writer).await?;
     let schedule = visible(actor, schedules::find_for_update(&txn, schedule_id).await?)?;
-    if let Some(existing) = results::find_by_schedule(&txn, schedule_id).await? {
-        return answer_existing(existing, idempotency_key, &hash);
-    }
+    // A result completes its schedule in the same transaction, and nothing
+    // moves a completed schedule back, so only a schedule past pending can
+    // have one: a first submit skips the lookup (one statement less while
+    // SQLite's one writer holds the lock). Should a result exist anyway,
+    // its unique index refuses the insert below, answered the same way.
     if !schedule.status.is_pending() {
+        if let Some(existing) = results::find_by_schedule(&txn, schedule_id).await? {
+            return answer_existing(existing, idempotency_key, &hash);
+        }
         return Err(AppError::Conflict(format!(
             "results can be recorded for open or started schedules; this one is {}",
             schedule.status

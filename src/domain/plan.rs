@@ -127,13 +127,15 @@ pub struct DueTime(pub NaiveTime);
 
 impl Serialize for DueTime {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // `HH:MM:SS` written into a stack buffer: no `format!` per plan
+        // of a list
         let t = self.0;
-        s.serialize_str(&format!(
-            "{:02}:{:02}:{:02}",
-            t.hour(),
-            t.minute(),
-            t.second()
-        ))
+        let mut buf = [b':'; 8];
+        for (at, v) in [(0, t.hour()), (3, t.minute()), (6, t.second())] {
+            buf[at] = b'0' + (v / 10) as u8;
+            buf[at + 1] = b'0' + (v % 10) as u8;
+        }
+        s.serialize_str(std::str::from_utf8(&buf).map_err(serde::ser::Error::custom)?)
     }
 }
 

@@ -1,14 +1,14 @@
 //! Queries for equipment.
 
 use super::page_by_id;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter,
 };
 
-use super::{Conn, fetch, set_some, statement, stored};
+use super::{Cols, Conn, read_rows, set_some, statement, stored};
 use crate::domain::equipment::{Equipment, EquipmentName, EquipmentPatch, Label, NewEquipment};
 use crate::domain::page::PageRequest;
 use crate::domain::site::Code;
@@ -29,6 +29,25 @@ impl TryFrom<equipment::Model> for Equipment {
             updated_at: m.updated_at.with_timezone(&Utc),
         })
     }
+}
+
+/// Equipment from the columns of `EquipmentEntity::find()`, in their order.
+fn read(c: &mut Cols<'_>) -> Result<Equipment, DbErr> {
+    Ok(Equipment {
+        id: c.next("id")?,
+        site_id: c.next("site_id")?,
+        code: Code::trusted(c.next("code")?),
+        name: EquipmentName::trusted(c.next("name")?),
+        line: Label::trusted(c.next("line")?),
+        kind: Label::trusted(c.next("kind")?),
+        status: stored("equipment.status", c.next::<&str>("status")?)?,
+        created_at: c
+            .next::<DateTime<FixedOffset>>("created_at")?
+            .with_timezone(&Utc),
+        updated_at: c
+            .next::<DateTime<FixedOffset>>("updated_at")?
+            .with_timezone(&Utc),
+    })
 }
 
 fn all(models: Vec<equipment::Model>) -> Result<Vec<Equipment>, DbErr> {
@@ -131,5 +150,5 @@ pub async fn find_many(conn: &impl Conn, ids: &[i64]) -> Result<Vec<Equipment>, 
         return Ok(Vec::new());
     }
     let query = EquipmentEntity::find().filter(Column::Id.is_in(ids.iter().copied()));
-    all(fetch::<equipment::Model>(conn, statement(conn, &query)).await?)
+    read_rows(conn, statement(conn, &query), read).await
 }

@@ -17,9 +17,10 @@ pub mod sites;
 pub mod stats;
 pub mod users;
 
+use sea_orm::sqlx::{self, Postgres, Sqlite};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DatabaseTransaction, DbBackend,
-    DbErr, FromQueryResult, QueryResult, QueryTrait, Statement,
+    DbErr, QueryResult, QueryTrait, Statement,
 };
 
 /// What the repositories read through: the pool or a service's transaction.
@@ -100,15 +101,77 @@ pub(crate) fn statement(conn: &impl Conn, query: &impl QueryTrait) -> Statement 
     query.build(conn.get_database_backend())
 }
 
-/// A statement's rows read as `M`, through `rows`.
-pub(crate) async fn fetch<M: FromQueryResult>(
+/// A value both backends' drivers decode from a column of a row borrowed
+/// for `'r` (`&'r str` borrows the row's bytes).
+pub(crate) trait Col<'r>:
+    sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>
+{
+}
+
+impl<'r, T> Col<'r> for T where
+    T: sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+        + sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+{
+}
+
+/// The columns of one row, read in the order the statement selects them,
+/// straight from the driver's row: no lookup of each column by name, and a
+/// NULL is a `None` rather than an error whose message is formatted and
+/// dropped (SeaORM's `FromQueryResult` did both for every column of every
+/// row, a fifth of `GET /schedules`; bench/RESULTS.md). Debug builds (the
+/// tests) check each column's name and the driver's type compatibility;
+/// release builds trust the statement the repository wrote.
+pub(crate) struct Cols<'r> {
+    row: &'r QueryResult,
+    at: usize,
+}
+
+impl<'r> Cols<'r> {
+    /// The next column, which the statement names `name`.
+    pub(crate) fn next<T: Col<'r>>(&mut self, name: &str) -> Result<T, DbErr> {
+        let i = self.at;
+        self.at += 1;
+        if let Some(row) = self.row.try_as_pg_row() {
+            column(row, i, name)
+        } else if let Some(row) = self.row.try_as_sqlite_row() {
+            column(row, i, name)
+        } else {
+            Err(DbErr::Custom(format!(
+                "{name}: not a PostgreSQL or SQLite row"
+            )))
+        }
+    }
+}
+
+fn column<'r, R, T>(row: &'r R, i: usize, name: &str) -> Result<T, DbErr>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let value = if cfg!(debug_assertions) {
+        use sqlx::Column;
+        let named = row.columns().get(i).map(|c| c.name());
+        debug_assert_eq!(named, Some(name), "column {i} of the statement");
+        row.try_get(i)
+    } else {
+        row.try_get_unchecked(i)
+    };
+    value.map_err(|e| DbErr::Type(format!("{name}: {e}")))
+}
+
+/// A statement's rows, each read by `read` through [`Cols`].
+pub(crate) async fn read_rows<M>(
     conn: &impl Conn,
     stmt: Statement,
+    read: impl for<'r> Fn(&mut Cols<'r>) -> Result<M, DbErr>,
 ) -> Result<Vec<M>, DbErr> {
     rows(conn, stmt)
         .await?
         .iter()
-        .map(|row| M::from_query_result(row, ""))
+        .map(|row| read(&mut Cols { row, at: 0 }))
         .collect()
 }
 

@@ -11,16 +11,15 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::{Conn, JsonColumn, fetch, json_err, set_some, statement, to_json};
+use super::{Cols, Conn, JsonColumn, json_err, read_rows, set_some, statement, to_json};
 use crate::domain::plan::{ChecklistItem, Plan};
 use crate::domain::recurrence::Recurrence;
 use crate::entities::plan_versions;
 use crate::entities::plans::{self, Column, Entity as Plans};
-use sea_orm::FromQueryResult;
 use sea_orm::prelude::DateTimeWithTimeZone;
+use sea_orm::sqlx::types::Json;
 
 /// A plans row as read: the JSON columns decoded straight into their types.
-#[derive(FromQueryResult)]
 struct PlanRow {
     id: i64,
     site_id: i64,
@@ -89,13 +88,29 @@ impl TryFrom<plans::Model> for Plan {
     }
 }
 
+/// A plan from the columns of `Plans::find()`, in their order.
+fn read(c: &mut Cols<'_>) -> Result<Plan, DbErr> {
+    PlanRow {
+        id: c.next("id")?,
+        site_id: c.next("site_id")?,
+        equipment_id: c.next("equipment_id")?,
+        title: c.next("title")?,
+        recurrence: JsonColumn(c.next::<Json<_>>("recurrence")?.0),
+        due_time: c.next("due_time")?,
+        window_hours: c.next("window_hours")?,
+        assignee_id: c.next("assignee_id")?,
+        is_active: c.next("is_active")?,
+        version: c.next("version")?,
+        items: JsonColumn(c.next::<Json<_>>("items")?.0),
+        created_at: c.next("created_at")?,
+        updated_at: c.next("updated_at")?,
+    }
+    .try_into()
+}
+
 /// Decodes the rows a select of plans returns.
 async fn plans_of(conn: &impl Conn, q: sea_orm::Select<Plans>) -> Result<Vec<Plan>, DbErr> {
-    fetch::<PlanRow>(conn, statement(conn, &q))
-        .await?
-        .into_iter()
-        .map(Plan::try_from)
-        .collect()
+    read_rows(conn, statement(conn, &q), read).await
 }
 
 async fn insert_version(conn: &impl Conn, plan: &Plan, now: DateTime<Utc>) -> Result<(), DbErr> {
@@ -144,12 +159,7 @@ pub async fn insert(
 }
 
 pub async fn find(conn: &impl Conn, id: i64) -> Result<Option<Plan>, DbErr> {
-    Plans::find_by_id(id)
-        .into_model::<PlanRow>()
-        .one(conn)
-        .await?
-        .map(Plan::try_from)
-        .transpose()
+    Ok(plans_of(conn, Plans::find_by_id(id)).await?.pop())
 }
 
 /// The plans with these ids, in one query.

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::stats::{self, DayKey};
-use super::{Conn, Shaped, fetch, statement, stored};
+use super::{Cols, Conn, Shaped, read_rows, statement, stored};
 use crate::domain::page::PageRequest;
 use crate::domain::schedule::{Schedule, ScheduleStatus, Stamp};
 use crate::domain::stats::{Tally, day_date, day_number};
@@ -44,6 +44,28 @@ impl TryFrom<schedules::Model> for Schedule {
             equipment: None,
         })
     }
+}
+
+/// A schedule from the columns of `Schedules::find()`, in their order.
+fn read(c: &mut Cols<'_>) -> Result<Schedule, DbErr> {
+    Ok(Schedule {
+        id: c.next("id")?,
+        plan_id: c.next("plan_id")?,
+        plan_version: c.next("plan_version")?,
+        site_id: c.next("site_id")?,
+        equipment_id: c.next("equipment_id")?,
+        assignee_id: c.next("assignee_id")?,
+        due_at: utc(c.next("due_at")?),
+        due_date: day_date(c.next("due_day")?),
+        window_ends_at: utc(c.next("window_ends_at")?),
+        status: stored("schedules.status", c.next::<&str>("status")?)?,
+        started_at: c.next::<Option<_>>("started_at")?.map(utc),
+        completed_at: c.next::<Option<_>>("completed_at")?.map(utc),
+        created_at: utc(c.next("created_at")?),
+        updated_at: utc(c.next("updated_at")?),
+        plan: None,
+        equipment: None,
+    })
 }
 
 /// A schedule to generate.
@@ -138,11 +160,7 @@ pub async fn find(conn: &impl Conn, id: i64) -> Result<Option<Schedule>, DbErr> 
         || Schedules::find_by_id(id).limit(1),
         vec![id.into(), 1u64.into()],
     );
-    fetch::<schedules::Model>(conn, stmt)
-        .await?
-        .pop()
-        .map(Schedule::try_from)
-        .transpose()
+    Ok(read_rows(conn, stmt, read).await?.pop())
 }
 
 /// Reads the schedule and locks its row until the transaction ends (on
@@ -218,11 +236,7 @@ pub async fn list(
         .order_by_asc(Column::DueAt)
         .order_by_asc(Column::Id)
         .limit(page.fetch());
-    fetch::<schedules::Model>(conn, statement(conn, &query))
-        .await?
-        .into_iter()
-        .map(Schedule::try_from)
-        .collect()
+    read_rows(conn, statement(conn, &query), read).await
 }
 
 /// Changes assignee and/or status of a schedule read with

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryResult, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 
 use super::{Conn, Shaped, set_some, stored};
@@ -127,16 +127,17 @@ pub async fn access(conn: &impl Conn, id: i64) -> Result<Option<(Role, bool, Vec
             .left_join(site_members::Entity)
     };
     let stmt = ACCESS.statement(conn.get_database_backend(), query, vec![id.into()]);
-    let rows = super::rows(conn, stmt)
-        .await?
-        .iter()
-        .map(QueryResult::try_get_many_by_index::<(String, bool, Option<i64>)>)
-        .collect::<Result<Vec<_>, _>>()?;
-    let Some((role, active, _)) = rows.first() else {
+    let rows = super::read_rows(conn, stmt, |c| {
+        Ok((
+            stored::<Role>("users.role", c.next::<&str>("role")?)?,
+            c.next::<bool>("is_active")?,
+            c.next::<Option<i64>>("site_id")?,
+        ))
+    })
+    .await?;
+    let Some(&(role, active, _)) = rows.first() else {
         return Ok(None);
     };
-    let role = stored("users.role", role)?;
-    let active = *active;
     let sites = rows.into_iter().filter_map(|r| r.2).collect();
     Ok(Some((role, active, sites)))
 }

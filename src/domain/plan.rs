@@ -429,6 +429,7 @@ impl Checked for OccurrenceQuery {
 pub struct Occurrence {
     /// Local date at the site.
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::domain::time::date")]
     pub date: NaiveDate,
     /// The due instant (UTC).
     #[serde(serialize_with = "crate::domain::time::rfc3339")]

@@ -39,9 +39,17 @@ pub struct Recurrence {
     #[schema(schema_with = month_days_schema)]
     pub month_days: Vec<u32>,
     /// First possible date (local).
+    #[serde(
+        serialize_with = "crate::domain::time::date",
+        deserialize_with = "crate::domain::time::read_date"
+    )]
     pub start_date: NaiveDate,
     /// Last possible date (local, inclusive).
-    #[serde(default)]
+    #[serde(
+        default,
+        serialize_with = "crate::domain::time::date_opt",
+        deserialize_with = "crate::domain::time::read_date_opt"
+    )]
     pub end_date: Option<NaiveDate>,
     /// Stop after this many occurrences.
     #[serde(default)]

@@ -69,6 +69,7 @@ pub struct Schedule {
     pub due_at: DateTime<Utc>,
     /// The local date at the site it is due on (the plan's occurrence date).
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::domain::time::date")]
     pub due_date: NaiveDate,
     /// After this instant an open schedule is `missed`.
     #[serde(serialize_with = "crate::domain::time::rfc3339")]

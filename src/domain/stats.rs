@@ -106,6 +106,7 @@ impl super::field::Checked for DailyQuery {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DayStats {
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::domain::time::date")]
     pub date: NaiveDate,
     pub total: i64,
     pub by_status: StatusCounts,

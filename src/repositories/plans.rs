@@ -1,7 +1,7 @@
 //! Queries for plans and their versions.
 
 use super::page_by_id;
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::Order;
 
 use crate::domain::page::PageRequest;
@@ -46,10 +46,8 @@ impl TryFrom<PlanRow> for Plan {
             title: Title::trusted(m.title),
             recurrence: m.recurrence.0,
             due_time: DueTime(
-                // stored as `%H:%M:%S` (`due_time` below); `FromStr` reads
-                // that without interpreting a format string per row
-                m.due_time
-                    .parse::<NaiveTime>()
+                // stored as `%H:%M:%S` (`due_time` below), read directly
+                crate::domain::time::parse_time(&m.due_time)
                     .map_err(|e| DbErr::Type(format!("plans.due_time: {e}")))?,
             ),
             window_hours: u32::try_from(m.window_hours)

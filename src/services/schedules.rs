@@ -9,7 +9,6 @@ use chrono::Utc;
 use crate::db::begin_write;
 use crate::domain::auth::CurrentUser;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::plan::Plan;
 use crate::domain::schedule::{Include, Schedule, SchedulePatch, ScheduleQuery, ScheduleStatus};
 use crate::domain::stats::Tally;
 use crate::error::{AppError, AppResult};
@@ -51,27 +50,50 @@ async fn embed(state: &AppState, rows: &mut [Schedule], include: Include) -> App
         v
     }
     if include.plan {
-        let found: HashMap<i64, Plan> = plans::find_many(&state.db, &ids(rows, |s| s.plan_id))
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
-        for s in rows.iter_mut() {
-            s.plan = found.get(&s.plan_id).cloned();
-        }
+        let found = plans::find_many(&state.db, &ids(rows, |s| s.plan_id)).await?;
+        attach(rows, found, |p| p.id, |s| s.plan_id, |s, p| s.plan = p);
     }
     if include.equipment {
-        let found: HashMap<i64, _> =
-            equipment::find_many(&state.db, &ids(rows, |s| s.equipment_id))
-                .await?
-                .into_iter()
-                .map(|e| (e.id, e))
-                .collect();
-        for s in rows.iter_mut() {
-            s.equipment = found.get(&s.equipment_id).cloned();
-        }
+        let found = equipment::find_many(&state.db, &ids(rows, |s| s.equipment_id)).await?;
+        attach(
+            rows,
+            found,
+            |e| e.id,
+            |s| s.equipment_id,
+            |s, e| s.equipment = e,
+        );
     }
     Ok(())
+}
+
+/// Gives each row the related object it names: cloned for all but the last
+/// row naming it, which takes the object itself (most objects of a page are
+/// named once, so most are moved, not copied).
+fn attach<T: Clone>(
+    rows: &mut [Schedule],
+    found: Vec<T>,
+    id: fn(&T) -> i64,
+    named: fn(&Schedule) -> i64,
+    set: fn(&mut Schedule, Option<T>),
+) {
+    let mut left: HashMap<i64, (T, usize)> = found.into_iter().map(|t| (id(&t), (t, 0))).collect();
+    for row in rows.iter() {
+        if let Some((_, uses)) = left.get_mut(&named(row)) {
+            *uses += 1;
+        }
+    }
+    for row in rows.iter_mut() {
+        let key = named(row);
+        let value = match left.get_mut(&key) {
+            Some((t, uses)) if *uses > 1 => {
+                *uses -= 1;
+                Some(t.clone())
+            }
+            Some(_) => left.remove(&key).map(|(t, _)| t),
+            None => None,
+        };
+        set(row, value);
+    }
 }
 
 pub async fn get(state: &AppState, actor: &CurrentUser, id: i64) -> AppResult<Schedule> {

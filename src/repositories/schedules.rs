@@ -3,8 +3,8 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query, ReturningClause};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, StatementBuilder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, StatementBuilder,
 };
 
 use super::stats::{self, DayKey};
@@ -22,31 +22,8 @@ fn fixed(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.into()
 }
 
-impl TryFrom<schedules::Model> for Schedule {
-    type Error = DbErr;
-    fn try_from(m: schedules::Model) -> Result<Self, DbErr> {
-        Ok(Schedule {
-            id: m.id,
-            plan_id: m.plan_id,
-            plan_version: m.plan_version,
-            site_id: m.site_id,
-            equipment_id: m.equipment_id,
-            assignee_id: m.assignee_id,
-            due_at: utc(m.due_at),
-            due_date: day_date(m.due_day),
-            window_ends_at: utc(m.window_ends_at),
-            status: stored("schedules.status", &m.status)?,
-            started_at: m.started_at.map(utc),
-            completed_at: m.completed_at.map(utc),
-            created_at: utc(m.created_at),
-            updated_at: utc(m.updated_at),
-            plan: None,
-            equipment: None,
-        })
-    }
-}
-
-/// A schedule from the columns of `Schedules::find()`, in their order.
+/// A schedule from the columns of `Schedules::find()` (or `all_columns()`),
+/// in their order: the one decoder of a schedule's row.
 fn read(c: &mut Cols<'_>) -> Result<Schedule, DbErr> {
     Ok(Schedule {
         id: c.next("id")?,
@@ -166,16 +143,9 @@ pub async fn find(conn: &impl Conn, id: i64) -> Result<Option<Schedule>, DbErr> 
 /// Reads the schedule and locks its row until the transaction ends (on
 /// SQLite the write transaction already holds the database), so its status
 /// cannot change under the caller.
-pub async fn find_for_update(
-    conn: &impl ConnectionTrait,
-    id: i64,
-) -> Result<Option<Schedule>, DbErr> {
-    Schedules::find_by_id(id)
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .map(Schedule::try_from)
-        .transpose()
+pub async fn find_for_update(conn: &impl Conn, id: i64) -> Result<Option<Schedule>, DbErr> {
+    let stmt = statement(conn, &Schedules::find_by_id(id).lock_exclusive());
+    Ok(read_rows(conn, stmt, read).await?.pop())
 }
 
 /// Filters of a schedule list.
@@ -243,7 +213,7 @@ pub async fn list(
 /// `find_for_update` in the same transaction. `recorded` is what a result
 /// stored with the change adds to the statistics (one write for both).
 pub async fn update(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     before: &Schedule,
     assignee_id: Option<Option<i64>>,
     status: Option<ScheduleStatus>,
@@ -252,7 +222,6 @@ pub async fn update(
 ) -> Result<Schedule, DbErr> {
     let mut delta = recorded;
     let mut am = schedules::ActiveModel {
-        id: Set(before.id),
         updated_at: Set(fixed(now)),
         ..Default::default()
     };
@@ -273,7 +242,16 @@ pub async fn update(
     if !delta.is_zero() {
         stats::add(conn, [(day_key(before), delta)]).await?;
     }
-    am.update(conn).await?.try_into()
+    let mut q = Schedules::update_many()
+        .set(am)
+        .filter(Column::Id.eq(before.id))
+        .into_query();
+    q.returning(Query::returning().columns(Column::iter()));
+    let stmt = conn.get_database_backend().build(&q);
+    read_rows(conn, stmt, read)
+        .await?
+        .pop()
+        .ok_or(DbErr::RecordNotUpdated)
 }
 
 /// Moves the schedule from its status as read to `to` only if it is still

@@ -5,7 +5,11 @@
 //! (see `domain::field::from_json`). As a response it serializes once into
 //! a `Vec` sized for a typical page, rather than axum's `Json`, which grows
 //! a `BytesMut` writer through many small `put_slice` calls (a measurable
-//! share of `GET /schedules`; see bench/RESULTS.md).
+//! share of `GET /schedules`; see bench/RESULTS.md), and copies strings with
+//! nothing to escape in one piece (`write`: serde_json's output, byte for
+//! byte).
+
+mod write;
 
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -65,7 +69,7 @@ fn has_json_content_type(headers: &HeaderMap) -> bool {
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         let mut body = Vec::with_capacity(4096);
-        match serde_json::to_writer(&mut body, &self.0) {
+        match write::write(&mut body, &self.0) {
             Ok(()) => (
                 [(
                     header::CONTENT_TYPE,

@@ -3,9 +3,10 @@
 use super::page_by_id;
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::Order;
+use sea_orm::sea_query::{Query, ReturningClause};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter,
+    QueryTrait,
 };
 
 use super::{Cols, Conn, read_rows, set_some, statement, stored};
@@ -14,24 +15,8 @@ use crate::domain::page::PageRequest;
 use crate::domain::site::Code;
 use crate::entities::equipment::{self, Column, Entity as EquipmentEntity};
 
-impl TryFrom<equipment::Model> for Equipment {
-    type Error = DbErr;
-    fn try_from(m: equipment::Model) -> Result<Self, DbErr> {
-        Ok(Equipment {
-            id: m.id,
-            site_id: m.site_id,
-            code: Code::trusted(m.code),
-            name: EquipmentName::trusted(m.name),
-            line: Label::trusted(m.line),
-            kind: Label::trusted(m.kind),
-            status: stored("equipment.status", &m.status)?,
-            created_at: m.created_at.with_timezone(&Utc),
-            updated_at: m.updated_at.with_timezone(&Utc),
-        })
-    }
-}
-
-/// Equipment from the columns of `EquipmentEntity::find()`, in their order.
+/// Equipment from the columns of `EquipmentEntity::find()` (or `returning()`),
+/// in their order: the one decoder of an equipment row.
 fn read(c: &mut Cols<'_>) -> Result<Equipment, DbErr> {
     Ok(Equipment {
         id: c.next("id")?,
@@ -50,8 +35,9 @@ fn read(c: &mut Cols<'_>) -> Result<Equipment, DbErr> {
     })
 }
 
-fn all(models: Vec<equipment::Model>) -> Result<Vec<Equipment>, DbErr> {
-    models.into_iter().map(Equipment::try_from).collect()
+/// Every column, in `read`'s order, for a write to return.
+fn returning() -> ReturningClause {
+    Query::returning().columns(Column::iter())
 }
 
 /// Filters of an equipment list.
@@ -64,11 +50,11 @@ pub struct EquipmentFilter<'a> {
 }
 
 pub async fn insert(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     f: NewEquipment,
     now: DateTime<Utc>,
 ) -> Result<Equipment, DbErr> {
-    equipment::ActiveModel {
+    let am = equipment::ActiveModel {
         site_id: Set(f.site_id),
         code: Set(f.code.into_string()),
         name: Set(f.name.into_string()),
@@ -78,23 +64,24 @@ pub async fn insert(
         created_at: Set(now.into()),
         updated_at: Set(now.into()),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?
-    .try_into()
+    };
+    let mut q = EquipmentEntity::insert(am).into_query();
+    q.returning(returning());
+    let stmt = conn.get_database_backend().build(&q);
+    read_rows(conn, stmt, read)
+        .await?
+        .pop()
+        .ok_or(DbErr::RecordNotInserted)
 }
 
-pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Equipment>, DbErr> {
-    EquipmentEntity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(Equipment::try_from)
-        .transpose()
+pub async fn find(conn: &impl Conn, id: i64) -> Result<Option<Equipment>, DbErr> {
+    let stmt = statement(conn, &EquipmentEntity::find_by_id(id));
+    Ok(read_rows(conn, stmt, read).await?.pop())
 }
 
 /// One page ordered by id.
 pub async fn list(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     f: &EquipmentFilter<'_>,
     page: &PageRequest<i64>,
 ) -> Result<Vec<Equipment>, DbErr> {
@@ -111,21 +98,21 @@ pub async fn list(
     if let Some(status) = f.status {
         q = q.filter(Column::Status.eq(status.as_str()));
     }
-    all(page_by_id(q, Column::Id, Order::Asc, page)
-        .all(conn)
-        .await?)
+    let stmt = statement(conn, &page_by_id(q, Column::Id, Order::Asc, page));
+    read_rows(conn, stmt, read).await
 }
 
+/// Changes the given fields; `None` when there is no such equipment.
 pub async fn update(
-    conn: &impl ConnectionTrait,
+    conn: &impl Conn,
     id: i64,
     f: EquipmentPatch,
     now: DateTime<Utc>,
 ) -> Result<Option<Equipment>, DbErr> {
-    let Some(model) = EquipmentEntity::find_by_id(id).one(conn).await? else {
-        return Ok(None);
+    let mut am = equipment::ActiveModel {
+        updated_at: Set(now.into()),
+        ..Default::default()
     };
-    let mut am: equipment::ActiveModel = model.into();
     set_some!(am,
         code => f.code.map(Code::into_string),
         name => f.name.map(EquipmentName::into_string),
@@ -133,8 +120,13 @@ pub async fn update(
         kind => f.kind.map(Label::into_string),
         status => f.status.map(|s| s.as_str().to_owned()),
     );
-    am.updated_at = Set(now.into());
-    am.update(conn).await?.try_into().map(Some)
+    let mut q = EquipmentEntity::update_many()
+        .set(am)
+        .filter(Column::Id.eq(id))
+        .into_query();
+    q.returning(returning());
+    let stmt = conn.get_database_backend().build(&q);
+    Ok(read_rows(conn, stmt, read).await?.pop())
 }
 
 pub async fn delete(conn: &impl ConnectionTrait, id: i64) -> Result<u64, DbErr> {

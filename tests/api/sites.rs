@@ -151,10 +151,54 @@ async fn equipment_codes_are_unique_per_site_and_lists_filter() {
     app.seed_equipment(b, "PRESS-01", "A라인").await;
     app.seed_equipment(a, "WELD-01", "B라인").await;
     let retired = app.seed_equipment(a, "OLD-01", "B라인").await;
+    let before: Value = app
+        .get_equipment(&manager, retired)
+        .await
+        .json()
+        .await
+        .unwrap();
     let res = app
         .update_equipment(&manager, retired, &json!({"status": "retired"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    // The answer is the stored row: the one change, everything else kept.
+    let after: Value = res.json().await.unwrap();
+    assert_eq!(after["status"], "retired");
+    for kept in [
+        "id",
+        "site_id",
+        "code",
+        "name",
+        "line",
+        "kind",
+        "created_at",
+    ] {
+        assert_eq!(after[kept], before[kept], "{kept}");
+    }
+    assert!(after["updated_at"].as_str() >= before["updated_at"].as_str());
+    let read: Value = app
+        .get_equipment(&manager, retired)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read, after);
+    // Taking another equipment's code is a conflict, and changes nothing.
+    let res = app
+        .update_equipment(
+            &manager,
+            retired,
+            &json!({"code": "weld-01", "status": "active"}),
+        )
+        .await;
+    assert_problem(res, StatusCode::CONFLICT).await;
+    let read: Value = app
+        .get_equipment(&manager, retired)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read, after);
 
     let codes = |v: Value| -> Vec<String> {
         v["items"]

@@ -151,12 +151,12 @@ async fn equipment_codes_are_unique_per_site_and_lists_filter() {
     app.seed_equipment(b, "PRESS-01", "A라인").await;
     app.seed_equipment(a, "WELD-01", "B라인").await;
     let retired = app.seed_equipment(a, "OLD-01", "B라인").await;
-    let before: Value = app
-        .get_equipment(&manager, retired)
-        .await
-        .json()
-        .await
-        .unwrap();
+    // The equipment as a GET answers it.
+    let stored = async || -> Value {
+        let res = app.get_equipment(&manager, retired).await;
+        res.json().await.unwrap()
+    };
+    let before = stored().await;
     let res = app
         .update_equipment(&manager, retired, &json!({"status": "retired"}))
         .await;
@@ -176,13 +176,7 @@ async fn equipment_codes_are_unique_per_site_and_lists_filter() {
         assert_eq!(after[kept], before[kept], "{kept}");
     }
     assert!(after["updated_at"].as_str() >= before["updated_at"].as_str());
-    let read: Value = app
-        .get_equipment(&manager, retired)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(read, after);
+    assert_eq!(stored().await, after);
     // Taking another equipment's code is a conflict, and changes nothing.
     let res = app
         .update_equipment(
@@ -192,13 +186,7 @@ async fn equipment_codes_are_unique_per_site_and_lists_filter() {
         )
         .await;
     assert_problem(res, StatusCode::CONFLICT).await;
-    let read: Value = app
-        .get_equipment(&manager, retired)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(read, after);
+    assert_eq!(stored().await, after);
 
     let codes = |v: Value| -> Vec<String> {
         v["items"]

@@ -110,6 +110,18 @@ macro_rules! by_serde_json {
     )*};
 }
 
+/// `$then!` over the methods of `bool` and the integers (which a value and a
+/// map key both hand to serde_json, a key between quotes) and any `$more`.
+macro_rules! bool_and_integers {
+    ($then:ident $(, $more:ident($ty:ty))* $(,)?) => {
+        $then!(
+            serialize_bool(bool), serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+            serialize_i64(i64), serialize_i128(i128), serialize_u8(u8), serialize_u16(u16),
+            serialize_u32(u32), serialize_u64(u64), serialize_u128(u128) $(, $more($ty))*
+        );
+    };
+}
+
 /// Map key methods that write serde_json's value between quotes.
 macro_rules! quoted {
     ($($method:ident($ty:ty)),* $(,)?) => {$(
@@ -248,19 +260,9 @@ impl<'a> Serializer for Writer<'a> {
     type SerializeStructVariant = Compound<'a>;
 
     shared!();
-    // Numbers, booleans and characters: serde_json's own.
-    by_serde_json!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_u128(u128),
+    // Numbers, booleans, characters and bytes: serde_json's own.
+    bool_and_integers!(
+        by_serde_json,
         serialize_f32(f32),
         serialize_f64(f64),
         serialize_char(char),
@@ -411,19 +413,7 @@ impl Serializer for MapKey<'_> {
     fn serialize_char(self, v: char) -> Result<(), Error> {
         json(self.out).serialize_char(v)
     }
-    quoted!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_u128(u128)
-    );
+    bool_and_integers!(quoted);
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         let v = finite(v)?;
         self.quoted(|o| json(o).serialize_f32(v))

@@ -153,6 +153,18 @@ async fn open(
         .sqlx_logging(true)
         .sqlx_logging_level(log::LevelFilter::Debug)
         .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_millis(500))
+        // Every statement of gemba has a fixed shape with its values bound
+        // as parameters, and SQLx prepares it once per connection. In its
+        // default mode PostgreSQL plans such a statement again for every
+        // call whenever its plan for unknown values is estimated dearer
+        // than one for the values at hand, and that estimate grows with
+        // the table (an unknown LIMIT counts as a tenth of the rows): on
+        // 10M schedules the list's statement and the summary's two were
+        // planned on every call, with the same plans, which cost 130 µs of
+        // the list's 315 and about 1 ms of each summary; on 1M they were
+        // planned once per connection (bench/RESULTS.md). Plans made once
+        // keep each request's cost flat as the history grows.
+        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]))
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

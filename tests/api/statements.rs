@@ -71,3 +71,28 @@ async fn list_endpoints_run_the_same_statements_for_1_and_100_items() {
         );
     }
 }
+
+/// On PostgreSQL every pooled connection plans a statement once, for any
+/// values (`db::open`): in PostgreSQL's default mode the list's and the
+/// summary's statements were planned again on every call once the history
+/// grew to 10M schedules (bench/RESULTS.md).
+#[tokio::test]
+async fn postgres_plans_each_statement_once() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    for db in [&app.state.db, &app.state.writer] {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT current_setting('plan_cache_mode')",
+            ))
+            .await
+            .unwrap()
+            .expect("one row");
+        let mode: String = row.try_get_by_index(0).unwrap();
+        assert_eq!(mode, "force_generic_plan");
+    }
+}

@@ -514,7 +514,8 @@ pub async fn add_values(
 /// migration, or rows imported by SQL: `gemba stats rebuild`).
 ///
 /// Rows are written in key order, so the rows of one block sit together in
-/// PostgreSQL's table as they do when submits add them day by day. A
+/// PostgreSQL's table (submits add a block's rows in the days it covers;
+/// how far updates over months spread them is not measured). A
 /// summary reads them by index alone, and checks each row's table page in
 /// the visibility map (one map page per 256 MB of table): written in the
 /// aggregate's hash order, one block's 500 rows lay across the whole table

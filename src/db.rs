@@ -164,7 +164,20 @@ async fn open(
         // the list's 315 and about 1 ms of each summary; on 1M they were
         // planned once per connection (bench/RESULTS.md). Plans made once
         // keep each request's cost flat as the history grows.
-        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]))
+        //
+        // No Memoize nodes: PostgreSQL puts one in front of the plans and
+        // the equipment of the schedule list's join, estimating from a
+        // site's whole history that a plan repeats often, while a page
+        // names each about once; every row then missed the cache and was
+        // copied into it, which cost PostgreSQL a quarter more per list
+        // than without (pgbench: 335 against 263 µs per list, 5,200
+        // against 6,500 lists/s; bench/RESULTS.md).
+        .map_sqlx_postgres_opts(|o| {
+            o.options([
+                ("plan_cache_mode", "force_generic_plan"),
+                ("enable_memoize", "off"),
+            ])
+        })
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)

@@ -17,7 +17,7 @@ use crate::entities::equipment::{self, Column, Entity as EquipmentEntity};
 
 /// Equipment from the columns of `EquipmentEntity::find()` (or `returning()`),
 /// in their order: the one decoder of an equipment row.
-fn read(c: &mut Cols<'_>) -> Result<Equipment, DbErr> {
+pub(super) fn read(c: &mut Cols<'_>) -> Result<Equipment, DbErr> {
     Ok(Equipment {
         id: c.next("id")?,
         site_id: c.next("site_id")?,

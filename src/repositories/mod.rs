@@ -143,6 +143,23 @@ impl<'r> Cols<'r> {
             )))
         }
     }
+
+    /// The row of another table joined with `LEFT JOIN`, whose `columns`
+    /// columns come next, its key (`id`) first: read by `read`, or `None`
+    /// (its columns passed over) when no row matched.
+    pub(crate) fn joined<T>(
+        &mut self,
+        columns: usize,
+        read: impl FnOnce(&mut Self) -> Result<T, DbErr>,
+    ) -> Result<Option<T>, DbErr> {
+        let at = self.at;
+        if self.next::<Option<i64>>("id")?.is_none() {
+            self.at = at + columns;
+            return Ok(None);
+        }
+        self.at = at;
+        read(self).map(Some)
+    }
 }
 
 fn column<'r, R, T>(row: &'r R, i: usize, name: &str) -> Result<T, DbErr>

@@ -87,7 +87,7 @@ impl TryFrom<plans::Model> for Plan {
 }
 
 /// A plan from the columns of `Plans::find()`, in their order.
-fn read(c: &mut Cols<'_>) -> Result<Plan, DbErr> {
+pub(super) fn read(c: &mut Cols<'_>) -> Result<Plan, DbErr> {
     PlanRow {
         id: c.next("id")?,
         site_id: c.next("site_id")?,

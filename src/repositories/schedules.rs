@@ -4,14 +4,18 @@ use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query, ReturningClause};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, StatementBuilder,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, StatementBuilder,
 };
 
+use super::equipment as repo_equipment;
+use super::plans;
 use super::stats::{self, DayKey};
 use super::{Cols, Conn, Shaped, read_rows, statement, stored};
 use crate::domain::page::PageRequest;
-use crate::domain::schedule::{Schedule, ScheduleStatus, Stamp};
+use crate::domain::schedule::{Include, Schedule, ScheduleStatus, Stamp};
 use crate::domain::stats::{Tally, day_date, day_number};
+use crate::entities::equipment::{self, Entity as EquipmentEntity};
+use crate::entities::plans::{self as plan, Entity as Plans};
 use crate::entities::schedules::{self, Column, Entity as Schedules};
 
 fn utc(t: DateTime<FixedOffset>) -> DateTime<Utc> {
@@ -161,11 +165,17 @@ pub struct ScheduleFilter<'a> {
     pub scope: Option<&'a [i64]>,
 }
 
-/// One page in (due_at, id) order, after the page's keyset.
+/// One page in (due_at, id) order, after the page's keyset, each schedule
+/// with its plan and its equipment when `include` names them: joined in
+/// the same statement, so a page is one round trip to the database and one
+/// pass over its rows, whatever it embeds (SQLite hands every row from its
+/// connection's thread to the request's task, and each further statement
+/// is one more round trip and one more release ping on PostgreSQL).
 pub async fn list(
     conn: &impl Conn,
     f: &ScheduleFilter<'_>,
     page: &PageRequest<(DateTime<Utc>, i64)>,
+    include: Include,
 ) -> Result<Vec<Schedule>, DbErr> {
     let mut cond = Condition::all();
     if let Some(ids) = f.scope {
@@ -201,12 +211,51 @@ pub async fn list(
             ),
         );
     }
-    let query = Schedules::find()
+    let mut query = Schedules::find()
         .filter(cond)
         .order_by_asc(Column::DueAt)
         .order_by_asc(Column::Id)
         .limit(page.fetch());
-    read_rows(conn, statement(conn, &query), read).await
+    if include.plan {
+        query = joined(query, Plans, Column::PlanId, plan::Column::Id);
+    }
+    if include.equipment {
+        query = joined(
+            query,
+            EquipmentEntity,
+            Column::EquipmentId,
+            equipment::Column::Id,
+        );
+    }
+    let plan_columns = plan::Column::iter().count();
+    let equipment_columns = equipment::Column::iter().count();
+    read_rows(conn, statement(conn, &query), |c| {
+        let mut s = read(c)?;
+        if include.plan {
+            s.plan = c.joined(plan_columns, plans::read)?;
+        }
+        if include.equipment {
+            s.equipment = c.joined(equipment_columns, repo_equipment::read)?;
+        }
+        Ok(s)
+    })
+    .await
+}
+
+/// The select with the row of `other` whose `id` the schedule's `key`
+/// names joined (`LEFT JOIN`), all its columns after the schedule's.
+fn joined<E: EntityTrait>(
+    query: Select<Schedules>,
+    other: E,
+    key: Column,
+    id: E::Column,
+) -> Select<Schedules> {
+    query
+        .join(
+            JoinType::LeftJoin,
+            Schedules::belongs_to(other).from(key).to(id).into(),
+        )
+        .columns(E::Column::iter())
 }
 
 /// Changes assignee and/or status of a schedule read with

@@ -1,7 +1,8 @@
 //! Queries for schedules.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query, ReturningClause};
+use sea_orm::sea_query::{Expr, LockType, OnConflict, Query, ReturningClause};
+use sea_orm::sqlx::types::Json;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable,
     JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, StatementBuilder,
@@ -12,9 +13,11 @@ use super::plans;
 use super::stats::{self, DayKey};
 use super::{Cols, Conn, Shaped, read_rows, statement, stored};
 use crate::domain::page::PageRequest;
+use crate::domain::plan::ChecklistItem;
 use crate::domain::schedule::{Include, Schedule, ScheduleStatus, Stamp};
 use crate::domain::stats::{Tally, day_date, day_number};
 use crate::entities::equipment::{self, Entity as EquipmentEntity};
+use crate::entities::plan_versions;
 use crate::entities::plans::{self as plan, Entity as Plans};
 use crate::entities::schedules::{self, Column, Entity as Schedules};
 
@@ -150,6 +153,40 @@ pub async fn find(conn: &impl Conn, id: i64) -> Result<Option<Schedule>, DbErr> 
 pub async fn find_for_update(conn: &impl Conn, id: i64) -> Result<Option<Schedule>, DbErr> {
     let stmt = statement(conn, &Schedules::find_by_id(id).lock_exclusive());
     Ok(read_rows(conn, stmt, read).await?.pop())
+}
+
+/// `find_for_update` with the checklist of the plan version the schedule
+/// was generated from, read in the same statement: a submit's first read
+/// while it holds the write lock, so one statement fewer in the section
+/// every SQLite writer waits for. The checklist is `None` when that
+/// version does not exist.
+pub async fn find_for_submit(
+    conn: &impl Conn,
+    id: i64,
+) -> Result<Option<(Schedule, Option<Vec<ChecklistItem>>)>, DbErr> {
+    let mut query = Schedules::find_by_id(id)
+        .join(
+            JoinType::LeftJoin,
+            Schedules::belongs_to(plan_versions::Entity)
+                .from((Column::PlanId, Column::PlanVersion))
+                .to((
+                    plan_versions::Column::PlanId,
+                    plan_versions::Column::Version,
+                ))
+                .into(),
+        )
+        .column(plan_versions::Column::Items);
+    // Only the schedule's row: PostgreSQL locks no row of the nullable
+    // side of an outer join (nor should it lock the version).
+    QueryTrait::query(&mut query).lock_with_tables(LockType::Update, [Schedules]);
+    let stmt = statement(conn, &query);
+    let found = read_rows(conn, stmt, |c| {
+        let schedule = read(c)?;
+        let items = c.next::<Option<Json<Vec<ChecklistItem>>>>("items")?;
+        Ok((schedule, items.map(|i| i.0)))
+    })
+    .await?;
+    Ok(found.into_iter().next())
 }
 
 /// Filters of a schedule list.

@@ -13,7 +13,7 @@ use crate::domain::result::{
 };
 use crate::domain::schedule::ScheduleStatus;
 use crate::error::{AppError, AppResult, Conflicts, sql_err};
-use crate::repositories::{plans, results, schedules};
+use crate::repositories::{results, schedules};
 use crate::services::audit::{self, Change};
 use crate::services::visible;
 use crate::state::AppState;
@@ -48,7 +48,11 @@ pub async fn submit(
 ) -> AppResult<Submitted> {
     let hash = request_hash(&input)?;
     let txn = begin_write(&state.writer).await?;
-    let schedule = visible(actor, schedules::find_for_update(&txn, schedule_id).await?)?;
+    let (found, items) = match schedules::find_for_submit(&txn, schedule_id).await? {
+        Some((schedule, items)) => (Some(schedule), items),
+        None => (None, None),
+    };
+    let schedule = visible(actor, found)?;
     // A result completes its schedule in the same transaction, and nothing
     // moves a completed schedule back, so only a schedule past pending can
     // have one: a first submit skips the lookup (one statement less while
@@ -63,15 +67,13 @@ pub async fn submit(
             schedule.status
         )));
     }
-    let items = plans::version_items(&txn, schedule.plan_id, schedule.plan_version)
-        .await?
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "plan {} has no version {}",
-                schedule.plan_id,
-                schedule.plan_version
-            ))
-        })?;
+    let items = items.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "plan {} has no version {}",
+            schedule.plan_id,
+            schedule.plan_version
+        ))
+    })?;
     let values = judge(&items, &input).map_err(AppError::Validation)?;
     let (passed, failed_items, pass_rate) = summarize(&values);
     let now = Utc::now();

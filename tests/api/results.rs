@@ -103,18 +103,28 @@ async fn a_submit_audits_the_schedule_and_its_result_in_its_transaction() {
         ..
     } = setup(&app).await;
     let body = json!({"values": {"oil_pressure": 12.5, "guard_closed": true}});
-    let res = app
-        .request(
-            reqwest::Method::PUT,
-            &format!("/api/v1/schedules/{}/result", ids[0]),
-            Some(&inspector),
-        )
-        .header("x-request-id", "submit-audit-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let Counted {
+        statements,
+        response: res,
+    } = app
+        .count_statements(async {
+            app.request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/schedules/{}/result", ids[0]),
+                Some(&inspector),
+            )
+            .header("x-request-id", "submit-audit-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+        })
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
+    // The access lookup, then in the transaction: the schedule with its
+    // checklist (one statement), the result, its values, the two
+    // statistics tables, the schedule's update and the audit rows.
+    assert_eq!(statements, 8, "statements of a first submit");
     let events = |entity: &'static str| {
         let (app, manager, id) = (&app, &manager, ids[0]);
         async move {

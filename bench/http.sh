@@ -202,7 +202,7 @@ pgbench_runs() {
   for w in list:list_schedules get:get_schedule put:put_result stats:stats_summary; do
     python3 bench/cpu.py snap "$OUT/cpu.before"
     # the planner settings of gemba's own connections (src/db.rs)
-    PGOPTIONS='-c plan_cache_mode=force_generic_plan -c enable_memoize=off' \
+    PGOPTIONS='-c plan_cache_mode=force_generic_plan -c enable_memoize=off -c max_parallel_workers_per_gather=0' \
       pgbench -n -M prepared -c 32 -j 2 -T "$SECS" -D days="$DAYS" -D open="$OPEN" \
       -f "bench/pgbench/${w#*:}.sql" "$PG_URL" 2>&1 |
       awk -v n="${w%%:*}" '/^tps/ {print n, $3} /number of transactions actually processed/ {print n "_n", $NF}' >>"$OUT/pgbench.txt"

@@ -172,10 +172,20 @@ async fn open(
         // copied into it, which cost PostgreSQL a quarter more per list
         // than without (pgbench: 335 against 263 µs per list, 5,200
         // against 6,500 lists/s; bench/RESULTS.md).
+        //
+        // No parallel workers: gemba's statements read bounded index
+        // ranges for one request each, and many requests run at once. A
+        // generic plan estimates an unknown LIMIT as a tenth of the rows,
+        // so on ten times the 1M data set the list's join was planned as a
+        // Gather Merge over parallel index scans (`EXPLAIN` with the
+        // schedules' row estimate raised tenfold), starting worker
+        // processes for every page of 50. PostgreSQL never runs the
+        // statements that write in parallel (`rebuild`'s included).
         .map_sqlx_postgres_opts(|o| {
             o.options([
                 ("plan_cache_mode", "force_generic_plan"),
                 ("enable_memoize", "off"),
+                ("max_parallel_workers_per_gather", "0"),
             ])
         })
         .map_sqlx_sqlite_opts(move |o| {

@@ -1,6 +1,7 @@
 -- pgbench -M prepared: the SQL statements gemba issues for GET /schedules?site_id={1..20}&due_from=2026-02-01T00:00:00Z&include=plan,equipment&limit=50
 -- (a random site, as bench/http.sh draws), as captured from gemba's log (sqlx::query=debug); parameters as :variables.
--- Run with PGOPTIONS='-c plan_cache_mode=force_generic_plan -c enable_memoize=off', the settings of gemba's connections (src/db.rs).
+-- Run with PGOPTIONS='-c plan_cache_mode=force_generic_plan -c enable_memoize=off -c max_parallel_workers_per_gather=0',
+-- the settings of gemba's connections (src/db.rs), as bench/http.sh does.
 -- Kept in step with gemba by hand.
 \set uid 1
 \set site random(1, 20)

@@ -5,7 +5,9 @@
 //! for a duration and prints oha's JSON fields that `http.sh` reads.
 //!
 //! Run: `cargo bench --bench walk -- FILE CONNECTIONS SECONDS METHOD BODY TOKEN`
-//! (each line of FILE is a URL).
+//! (each line of FILE is a URL). With `WALK_SERIES=FILE` it also writes, for
+//! each second of the run, the requests completed and their p50 and p99 in
+//! ms: whether latency climbs within a run or comes in bursts.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,7 +46,7 @@ fn main() {
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let until = start + Duration::from_secs_f64(secs);
-    let results: Vec<(Vec<Duration>, BTreeMap<u16, u64>)> = rt.block_on(async {
+    let results: Vec<(Vec<(Duration, Duration)>, BTreeMap<u16, u64>)> = rt.block_on(async {
         let tasks: Vec<_> = (0..conns)
             .map(|_| {
                 let (urls, next, client) = (urls.clone(), next.clone(), client.clone());
@@ -71,7 +73,7 @@ fn main() {
                             }
                             Err(_) => 0,
                         };
-                        lat.push(t0.elapsed());
+                        lat.push((t0.duration_since(start), t0.elapsed()));
                         *codes.entry(code).or_insert(0) += 1;
                     }
                     (lat, codes)
@@ -85,7 +87,24 @@ fn main() {
         out
     });
     let total = start.elapsed().as_secs_f64();
-    let mut lat: Vec<Duration> = results.iter().flat_map(|r| r.0.iter().copied()).collect();
+    let timed: Vec<(Duration, Duration)> =
+        results.iter().flat_map(|r| r.0.iter().copied()).collect();
+    if let Ok(path) = std::env::var("WALK_SERIES") {
+        let mut by_second: BTreeMap<u64, Vec<Duration>> = BTreeMap::new();
+        for (at, l) in &timed {
+            by_second.entry(at.as_secs()).or_default().push(*l);
+        }
+        let mut out = String::from("second requests p50_ms p99_ms\n");
+        for (s, mut l) in by_second {
+            l.sort_unstable();
+            let ms = |p: f64| {
+                l[((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1].as_secs_f64() * 1e3
+            };
+            out += &format!("{s} {} {:.1} {:.1}\n", l.len(), ms(0.5), ms(0.99));
+        }
+        std::fs::write(path, out).expect("the series file");
+    }
+    let mut lat: Vec<Duration> = timed.iter().map(|t| t.1).collect();
     lat.sort_unstable();
     let mut codes: BTreeMap<String, u64> = BTreeMap::new();
     for (_, c) in &results {

@@ -14,6 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// When a request started (from the run's start) and how long it took.
+type Timed = (Duration, Duration);
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -46,7 +49,7 @@ fn main() {
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let until = start + Duration::from_secs_f64(secs);
-    let results: Vec<(Vec<(Duration, Duration)>, BTreeMap<u16, u64>)> = rt.block_on(async {
+    let results: Vec<(Vec<Timed>, BTreeMap<u16, u64>)> = rt.block_on(async {
         let tasks: Vec<_> = (0..conns)
             .map(|_| {
                 let (urls, next, client) = (urls.clone(), next.clone(), client.clone());
@@ -87,8 +90,7 @@ fn main() {
         out
     });
     let total = start.elapsed().as_secs_f64();
-    let timed: Vec<(Duration, Duration)> =
-        results.iter().flat_map(|r| r.0.iter().copied()).collect();
+    let timed: Vec<Timed> = results.iter().flat_map(|r| r.0.iter().copied()).collect();
     if let Ok(path) = std::env::var("WALK_SERIES") {
         let mut by_second: BTreeMap<u64, Vec<Duration>> = BTreeMap::new();
         for (at, l) in &timed {

@@ -99,9 +99,7 @@ fn main() {
         let mut out = String::from("second requests p50_ms p99_ms\n");
         for (s, mut l) in by_second {
             l.sort_unstable();
-            let ms = |p: f64| {
-                l[((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1].as_secs_f64() * 1e3
-            };
+            let ms = |p: f64| percentile(&l, p).as_secs_f64() * 1e3;
             out += &format!("{s} {} {:.1} {:.1}\n", l.len(), ms(0.5), ms(0.99));
         }
         std::fs::write(path, out).expect("the series file");
@@ -114,14 +112,17 @@ fn main() {
             *codes.entry(k.to_string()).or_insert(0) += v;
         }
     }
-    let pct = |p: f64| {
-        let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len().max(1)) - 1;
-        lat.get(i).map_or(0.0, Duration::as_secs_f64)
-    };
+    let pct = |p: f64| percentile(&lat, p).as_secs_f64();
     let doc = serde_json::json!({
         "summary": {"total": total, "requestsPerSec": lat.len() as f64 / total},
         "latencyPercentiles": {"p50": pct(0.5), "p99": pct(0.99)},
         "statusCodeDistribution": codes,
     });
     println!("{doc}");
+}
+
+/// The `p` quantile of `sorted` (nearest rank); zero when it is empty.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
+    sorted.get(i).copied().unwrap_or_default()
 }

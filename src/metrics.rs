@@ -121,7 +121,7 @@ impl Default for Metrics {
         let db_statement_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
         registry.register(
             "db_statements",
-            "SQL statements executed",
+            "Calls to the database (SQLite takes a transaction's writes in one)",
             db_statements.clone(),
         );
         registry.register(

@@ -1,10 +1,11 @@
 //! Queries for the audit log.
 
-use super::page_by_id;
+use super::{Writes, page_by_id};
 use chrono::{DateTime, Utc};
 use sea_orm::Order;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryTrait,
 };
 use serde_json::Value;
 
@@ -44,17 +45,11 @@ impl TryFrom<audit_events::Model> for AuditEvent {
     }
 }
 
-/// Writes `events` in one statement, reading nothing back: a write
-/// transaction that records two changes (a submit: the schedule and its
-/// result) makes one round trip for both, which on SQLite is time the one
-/// writer holds the write lock.
-pub async fn insert(
-    conn: &impl ConnectionTrait,
-    events: Vec<NewAuditEvent>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+/// Writes `events` in one statement, reading nothing back, with the
+/// `writes` of the transaction whose changes they record.
+pub fn insert(writes: &mut Writes, events: Vec<NewAuditEvent>, now: DateTime<Utc>) {
     if events.is_empty() {
-        return Ok(());
+        return;
     }
     let rows = events.into_iter().map(|event| audit_events::ActiveModel {
         occurred_at: Set(now.into()),
@@ -68,10 +63,7 @@ pub async fn insert(
         after: Set(event.after),
         ..Default::default()
     });
-    AuditEvents::insert_many(rows)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    writes.push(&AuditEvents::insert_many(rows).into_query());
 }
 
 /// Newest first, before the page's cursor. `sites`: only events of these sites.

@@ -96,6 +96,58 @@ impl Shaped {
     }
 }
 
+/// Writes gathered by the repositories and run together by the service, in
+/// the transaction that decided them, in the order they were added.
+///
+/// On SQLite they go to the connection's thread as one multi-statement
+/// call (its driver binds each statement's `?` from the shared values in
+/// order), so a transaction of six writes makes one round trip instead of
+/// six. Every round trip hands the request's task and SQLite's thread to
+/// each other, and while a transaction holds SQLite's one writer that is
+/// time no other write can use: the submit's transaction went from nine
+/// round trips to four (bench/RESULTS.md). On PostgreSQL, whose extended
+/// protocol carries one statement per message, they run one after another.
+/// Either way the first failing statement fails the run, and the caller's
+/// transaction, which it drops, rolls back the ones before.
+pub struct Writes {
+    backend: DbBackend,
+    stmts: Vec<Statement>,
+}
+
+impl Writes {
+    /// Writes for `conn`'s backend.
+    pub fn new(conn: &impl ConnectionTrait) -> Self {
+        Self {
+            backend: conn.get_database_backend(),
+            stmts: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, q: &impl sea_orm::StatementBuilder) {
+        self.stmts.push(self.backend.build(q));
+    }
+
+    /// Runs the writes with `conn` (the caller's transaction).
+    pub async fn run(self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        if self.backend != DbBackend::Sqlite || self.stmts.len() < 2 {
+            for stmt in self.stmts {
+                conn.execute_raw(stmt).await?;
+            }
+            return Ok(());
+        }
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for stmt in self.stmts {
+            sql.push_str(&stmt.sql);
+            sql.push_str(";\n");
+            values.extend(stmt.values.map(|v| v.0).unwrap_or_default());
+        }
+        conn.execute_raw(Statement::from_sql_and_values(self.backend, sql, values))
+            .await?;
+        Ok(())
+    }
+}
+
 /// A query's statement for the connection's backend.
 pub(crate) fn statement(conn: &impl Conn, query: &impl QueryTrait) -> Statement {
     query.build(conn.get_database_backend())

@@ -1,8 +1,12 @@
 //! Queries for results and their typed values.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use chrono::{DateTime, FixedOffset};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait,
+};
 
-use super::{json_err, schedules, stats, to_json};
+use super::{Writes, json_err, schedules, stats, to_json};
 use crate::domain::result::{InspectionResult, ItemValue};
 use crate::domain::schedule::Schedule;
 use crate::domain::stats::{Tally, day_number};
@@ -34,26 +38,29 @@ pub async fn find_by_schedule(
     }))
 }
 
-/// Stores the result and one typed row per value, adds the values to the
-/// statistics, and returns what the result adds to the schedule's tally
-/// (for `schedules::update`, which records the status change with it).
-pub async fn insert(
-    conn: &impl ConnectionTrait,
+/// Stores the result and one typed row per value and adds the values to
+/// the statistics, with the `writes` of the submit's transaction; returns
+/// what the result adds to the schedule's tally (for `schedules::update`,
+/// which records the status change with it). The value rows find their
+/// result by its schedule (one result per schedule), so no id is read back
+/// between the writes.
+pub fn insert(
+    writes: &mut Writes,
     r: &InspectionResult,
     schedule: &Schedule,
     idempotency_key: Option<&str>,
     request_hash: &str,
 ) -> Result<Tally, DbErr> {
+    use result_values::Column as V;
     let (site_id, due_at) = (schedule.site_id, schedule.due_at);
+    let due_at: DateTime<FixedOffset> = due_at.into();
     let due_day = day_number(schedule.due_date);
-    // Only the new id is read back (`exec`: RETURNING "id"), not the row
-    // with its stored answer.
     let row = results::ActiveModel {
         schedule_id: Set(r.schedule_id),
         plan_id: Set(r.plan_id),
         plan_version: Set(r.plan_version),
         site_id: Set(site_id),
-        due_at: Set(due_at.into()),
+        due_at: Set(due_at),
         due_day: Set(due_day),
         submitted_by: Set(r.submitted_by),
         submitted_at: Set(r.submitted_at.into()),
@@ -66,51 +73,57 @@ pub async fn insert(
         request_hash: Set(request_hash.to_owned()),
         ..Default::default()
     };
-    let id = results::Entity::insert(row)
-        .exec(conn)
-        .await?
-        .last_insert_id;
-    let values: Vec<result_values::ActiveModel> = r
-        .values
-        .iter()
-        .map(|v| result_values::ActiveModel {
-            result_id: Set(id),
-            site_id: Set(site_id),
-            plan_id: Set(r.plan_id),
-            due_at: Set(due_at.into()),
-            due_day: Set(due_day),
-            item_key: Set(v.key.as_str().to_owned()),
-            kind: Set(v.kind.as_str().to_owned()),
-            number_value: Set(match v.value {
-                ItemValue::Number(n) => Some(n.get()),
-                _ => None,
-            }),
-            bool_value: Set(match v.value {
-                ItemValue::Check(b) => Some(b),
-                _ => None,
-            }),
-            text_value: Set(match &v.value {
-                ItemValue::Text(t) => Some(t.clone()),
-                _ => None,
-            }),
-            passed: Set(v.passed),
-            ..Default::default()
-        })
-        .collect();
-    if !values.is_empty() {
-        result_values::Entity::insert_many(values)
-            .exec_without_returning(conn)
-            .await?;
+    writes.push(&results::Entity::insert(row).into_query());
+    if !r.values.is_empty() {
+        let mut q = Query::insert();
+        q.into_table(result_values::Entity).columns([
+            V::ResultId,
+            V::SiteId,
+            V::PlanId,
+            V::DueAt,
+            V::DueDay,
+            V::ItemKey,
+            V::Kind,
+            V::NumberValue,
+            V::BoolValue,
+            V::TextValue,
+            V::Passed,
+        ]);
+        let result_id = Query::select()
+            .column(results::Column::Id)
+            .from(results::Entity)
+            .and_where(results::Column::ScheduleId.eq(r.schedule_id))
+            .to_owned();
+        for v in &r.values {
+            let (number, check, text) = match &v.value {
+                ItemValue::Number(n) => (Some(n.get()), None, None),
+                ItemValue::Check(b) => (None, Some(*b), None),
+                ItemValue::Text(t) => (None, None, Some(t.clone())),
+            };
+            q.values_panic([
+                Expr::from(result_id.clone()),
+                site_id.into(),
+                r.plan_id.into(),
+                due_at.into(),
+                due_day.into(),
+                v.key.as_str().into(),
+                v.kind.as_str().into(),
+                number.into(),
+                check.into(),
+                text.into(),
+                v.passed.into(),
+            ]);
+        }
+        writes.push(&q);
     }
     let key = schedules::day_key(schedule);
     stats::add_values(
-        conn,
+        writes,
         r.values.iter().filter_map(|v| match v.value {
             ItemValue::Number(n) => Some((key, v.key.as_str().to_owned(), n.get())),
             _ => None,
         }),
-    )
-    .await?;
+    );
     Ok(Tally {
         results: 1,
         passed: i64::from(r.passed),

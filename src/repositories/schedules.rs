@@ -1,6 +1,6 @@
 //! Queries for schedules.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, LockType, OnConflict, Query, ReturningClause};
 use sea_orm::sqlx::types::Json;
 use sea_orm::{
@@ -11,7 +11,7 @@ use sea_orm::{
 use super::equipment as repo_equipment;
 use super::plans;
 use super::stats::{self, DayKey};
-use super::{Cols, Conn, Shaped, read_rows, statement, stored};
+use super::{Cols, Conn, Shaped, Writes, read_rows, statement, stored};
 use crate::domain::page::PageRequest;
 use crate::domain::plan::ChecklistItem;
 use crate::domain::schedule::{Include, Schedule, ScheduleStatus, Stamp};
@@ -103,12 +103,13 @@ pub async fn insert_missing(
         q.returning(day_keys());
         let keys = changed_days(conn, &q).await?;
         inserted += keys.len() as u64;
+        let mut writes = Writes::new(conn);
         stats::add(
-            conn,
+            &mut writes,
             keys.into_iter()
                 .map(|k| (k, Tally::of_status(ScheduleStatus::Open, 1))),
-        )
-        .await?;
+        );
+        writes.run(conn).await?;
     }
     Ok(inserted)
 }
@@ -296,16 +297,23 @@ fn joined<E: EntityTrait>(
 }
 
 /// Changes assignee and/or status of a schedule read with
-/// `find_for_update` in the same transaction. `recorded` is what a result
+/// `find_for_update` in the same transaction, with its `writes`, and
+/// returns the schedule as they leave it. `recorded` is what a result
 /// stored with the change adds to the statistics (one write for both).
-pub async fn update(
-    conn: &impl Conn,
+/// The row is locked (or SQLite's one writer held) from the read to the
+/// commit, so the schedule after is the one read with the change applied;
+/// `now` is kept to the microsecond, as PostgreSQL stores it.
+pub fn update(
+    writes: &mut Writes,
     before: &Schedule,
     assignee_id: Option<Option<i64>>,
     status: Option<ScheduleStatus>,
     now: DateTime<Utc>,
     recorded: Tally,
-) -> Result<Schedule, DbErr> {
+) -> Schedule {
+    let now = now.trunc_subsecs(6);
+    let mut after = before.clone();
+    after.updated_at = now;
     let mut delta = recorded;
     let mut am = schedules::ActiveModel {
         updated_at: Set(fixed(now)),
@@ -313,12 +321,20 @@ pub async fn update(
     };
     if let Some(a) = assignee_id {
         am.assignee_id = Set(a);
+        after.assignee_id = a;
     }
     if let Some(s) = status {
         am.status = Set(s.as_str().to_owned());
+        after.status = s;
         match s.stamps() {
-            Some(Stamp::Started) => am.started_at = Set(Some(fixed(now))),
-            Some(Stamp::Completed) => am.completed_at = Set(Some(fixed(now))),
+            Some(Stamp::Started) => {
+                am.started_at = Set(Some(fixed(now)));
+                after.started_at = Some(now);
+            }
+            Some(Stamp::Completed) => {
+                am.completed_at = Set(Some(fixed(now)));
+                after.completed_at = Some(now);
+            }
             None => {}
         }
         if s != before.status {
@@ -326,18 +342,14 @@ pub async fn update(
         }
     }
     if !delta.is_zero() {
-        stats::add(conn, [(day_key(before), delta)]).await?;
+        stats::add(writes, [(day_key(before), delta)]);
     }
-    let mut q = Schedules::update_many()
+    let q = Schedules::update_many()
         .set(am)
         .filter(Column::Id.eq(before.id))
         .into_query();
-    q.returning(Query::returning().columns(Column::iter()));
-    let stmt = conn.get_database_backend().build(&q);
-    read_rows(conn, stmt, read)
-        .await?
-        .pop()
-        .ok_or(DbErr::RecordNotUpdated)
+    writes.push(&q);
+    after
 }
 
 /// Moves the schedule from its status as read to `to` only if it is still
@@ -364,7 +376,9 @@ pub async fn transition(
         .await?;
     let moved = res.rows_affected == 1;
     if moved {
-        stats::add(conn, [(day_key(s), Tally::moved(from, to))]).await?;
+        let mut writes = Writes::new(conn);
+        stats::add(&mut writes, [(day_key(s), Tally::moved(from, to))]);
+        writes.run(conn).await?;
     }
     Ok(moved)
 }
@@ -441,7 +455,9 @@ async fn moved(
 ) -> Result<u64, DbErr> {
     let keys = changed_days(conn, q).await?;
     let n = keys.len() as u64;
-    stats::add(conn, keys.into_iter().map(|k| (k, delta))).await?;
+    let mut writes = Writes::new(conn);
+    stats::add(&mut writes, keys.into_iter().map(|k| (k, delta)));
+    writes.run(conn).await?;
     Ok(n)
 }
 

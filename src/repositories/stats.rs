@@ -14,6 +14,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait,
 };
 
+use super::Writes;
 use crate::domain::schedule::ScheduleStatus;
 use crate::domain::stats::{
     BLOCK_LEVELS, BlockRun, Measures, Tally, WholeDays, block_days, blocks_of,
@@ -405,12 +406,10 @@ pub struct DayKey {
 }
 
 /// Adds changes of schedules (and their results) to the blocks holding
-/// their days. Call it in the transaction that makes the changes. Rows are
-/// written in key order, so concurrent writers lock them in the same order.
-pub async fn add(
-    conn: &impl ConnectionTrait,
-    deltas: impl IntoIterator<Item = (DayKey, Tally)>,
-) -> Result<(), DbErr> {
+/// their days, with the writes of the transaction that makes the changes.
+/// Rows are written in key order, so concurrent writers lock them in the
+/// same order.
+pub fn add(writes: &mut Writes, deltas: impl IntoIterator<Item = (DayKey, Tally)>) {
     use stats_blocks::Column as B;
     let mut rows: BTreeMap<(i64, i16, i64), Tally> = BTreeMap::new();
     for (k, t) in deltas {
@@ -436,7 +435,7 @@ pub async fn add(
                 n_results: Set(t.results),
                 n_passed: Set(t.passed),
             });
-        stats_blocks::Entity::insert_many(models)
+        let q = stats_blocks::Entity::insert_many(models)
             .on_conflict(
                 OnConflict::columns([B::SiteId, B::Level, B::Block])
                     .value(B::NOpen, summed("n_open"))
@@ -448,18 +447,15 @@ pub async fn add(
                     .value(B::NPassed, summed("n_passed"))
                     .to_owned(),
             )
-            .exec_without_returning(conn)
-            .await?;
+            .into_query();
+        writes.push(&q);
     }
-    Ok(())
 }
 
-/// Adds recorded numeric values to the blocks holding their days. Values
-/// are only ever added (a result is final), so min and max stay exact.
-pub async fn add_values(
-    conn: &impl ConnectionTrait,
-    values: impl IntoIterator<Item = (DayKey, String, f64)>,
-) -> Result<(), DbErr> {
+/// Adds recorded numeric values to the blocks holding their days, with the
+/// writes that record them. Values are only ever added (a result is
+/// final), so min and max stay exact.
+pub fn add_values(writes: &mut Writes, values: impl IntoIterator<Item = (DayKey, String, f64)>) {
     use stats_block_items::Column as I;
     let mut rows: BTreeMap<(i64, i16, i64, i64, String), Measures> = BTreeMap::new();
     for (k, key, v) in values {
@@ -470,7 +466,7 @@ pub async fn add_values(
         }
     }
     if rows.is_empty() {
-        return Ok(());
+        return;
     }
     let models = rows
         .into_iter()
@@ -493,7 +489,7 @@ pub async fn add_values(
             "CASE WHEN excluded.{c} {op} {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"
         ))
     };
-    stats_block_items::Entity::insert_many(models)
+    let q = stats_block_items::Entity::insert_many(models)
         .on_conflict(
             OnConflict::columns([I::SiteId, I::Level, I::Block, I::PlanId, I::ItemKey])
                 .value(I::N, Expr::cust(format!("{t}.n + excluded.n")))
@@ -505,9 +501,8 @@ pub async fn add_values(
                 .value(I::MaxValue, pick("max_value", ">"))
                 .to_owned(),
         )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+        .into_query();
+    writes.push(&q);
 }
 
 /// Recomputes every block from the schedules, results and values (after a

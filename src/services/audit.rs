@@ -9,6 +9,7 @@ use crate::domain::audit::{Action, AuditEvent, AuditQuery, Audited, changed_fiel
 use crate::domain::auth::CurrentUser;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::{AppError, AppResult};
+use crate::repositories::Writes;
 use crate::repositories::audit::{self, NewAuditEvent};
 use crate::state::AppState;
 
@@ -36,8 +37,15 @@ pub async fn record<T: Audited>(
 /// Writes the events of several changes of one transaction in one
 /// statement (`event` makes each).
 pub async fn record_all(conn: &impl ConnectionTrait, events: Vec<NewAuditEvent>) -> AppResult<()> {
-    audit::insert(conn, events, Utc::now()).await?;
+    let mut writes = Writes::new(conn);
+    record_with(&mut writes, events);
+    writes.run(conn).await?;
     Ok(())
+}
+
+/// Adds the events of a transaction's changes to its other `writes`.
+pub fn record_with(writes: &mut Writes, events: Vec<NewAuditEvent>) {
+    audit::insert(writes, events, Utc::now());
 }
 
 /// The audit event of one change by `actor`.

@@ -13,7 +13,7 @@ use crate::domain::result::{
 };
 use crate::domain::schedule::ScheduleStatus;
 use crate::error::{AppError, AppResult, Conflicts, sql_err};
-use crate::repositories::{results, schedules};
+use crate::repositories::{Writes, results, schedules};
 use crate::services::audit::{self, Change};
 use crate::services::visible;
 use crate::state::AppState;
@@ -89,26 +89,18 @@ pub async fn submit(
         submitted_by: actor.actor_id(),
         submitted_at: now,
     };
-    let inserted = results::insert(&txn, &result, &schedule, key_of(idempotency_key), &hash).await;
-    let recorded = match inserted {
-        Ok(recorded) => recorded,
-        Err(e) => {
-            if !matches!(sql_err(&e), Some(SqlErr::UniqueConstraintViolation(_))) {
-                return Err(CONFLICTS.map(e));
-            }
-            // A concurrent submit committed first (the schedule's row lock
-            // makes that rare: PostgreSQL then reads the first's result
-            // above, as SQLite's write lock does). Answer as for a submit
-            // that came after it, so both databases agree.
-            txn.rollback().await?;
-            let existing = results::find_by_schedule(&state.db, schedule_id)
-                .await?
-                .ok_or_else(|| CONFLICTS.map(e))?;
-            return answer_existing(existing, idempotency_key, &hash);
-        }
-    };
+    // Everything the submit writes goes to the database in one run
+    // (`Writes`): on SQLite one round trip while its one writer is held.
+    let mut writes = Writes::new(&txn);
+    let recorded = results::insert(
+        &mut writes,
+        &result,
+        &schedule,
+        key_of(idempotency_key),
+        &hash,
+    )?;
     let completed = Some(ScheduleStatus::Completed);
-    let after = schedules::update(&txn, &schedule, None, completed, now, recorded).await?;
+    let after = schedules::update(&mut writes, &schedule, None, completed, now, recorded);
     let recorded = RecordedResult {
         site_id: schedule.site_id,
         result: &result,
@@ -117,7 +109,21 @@ pub async fn submit(
         audit::event(actor, Change::Updated(&schedule, &after))?,
         audit::event(actor, Change::Created(&recorded))?,
     ];
-    audit::record_all(&txn, events).await?;
+    audit::record_with(&mut writes, events);
+    if let Err(e) = writes.run(&txn).await {
+        if !matches!(sql_err(&e), Some(SqlErr::UniqueConstraintViolation(_))) {
+            return Err(CONFLICTS.map(e));
+        }
+        // A concurrent submit committed first (the schedule's row lock
+        // makes that rare: PostgreSQL then reads the first's result
+        // above, as SQLite's write lock does). Answer as for a submit
+        // that came after it, so both databases agree.
+        txn.rollback().await?;
+        let existing = results::find_by_schedule(&state.db, schedule_id)
+            .await?
+            .ok_or_else(|| CONFLICTS.map(e))?;
+        return answer_existing(existing, idempotency_key, &hash);
+    }
     txn.commit().await?;
     Ok(Submitted {
         result,

@@ -10,6 +10,7 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::schedule::{Schedule, SchedulePatch, ScheduleQuery, ScheduleStatus};
 use crate::domain::stats::Tally;
 use crate::error::{AppError, AppResult};
+use crate::repositories::Writes;
 use crate::repositories::schedules::{self, ScheduleFilter};
 use crate::services::audit::{self, Change};
 use crate::services::sites::check_assignee;
@@ -60,16 +61,18 @@ pub async fn update(
         check_assignee(&txn, before.site_id, assignee).await?;
     }
     let status = input.status.map(ScheduleStatus::from);
+    let mut writes = Writes::new(&txn);
     let after = schedules::update(
-        &txn,
+        &mut writes,
         &before,
         input.assignee_id,
         status,
         Utc::now(),
         Tally::default(),
-    )
-    .await?;
-    audit::record(&txn, actor, Change::Updated(&before, &after)).await?;
+    );
+    let event = audit::event(actor, Change::Updated(&before, &after))?;
+    audit::record_with(&mut writes, vec![event]);
+    writes.run(&txn).await?;
     txn.commit().await?;
     Ok(after)
 }

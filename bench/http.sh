@@ -204,9 +204,16 @@ pgbench_runs() {
     # the planner settings of gemba's own connections (src/db.rs)
     PGOPTIONS='-c plan_cache_mode=force_generic_plan -c enable_memoize=off -c max_parallel_workers_per_gather=0' \
       pgbench -n -M prepared -c 32 -j 2 -T "$SECS" -D days="$DAYS" -D open="$OPEN" \
+      -l --log-prefix="$OUT/pgbench_log.${w%%:*}" \
       -f "bench/pgbench/${w#*:}.sql" "$PG_URL" 2>&1 |
       awk -v n="${w%%:*}" '/^tps/ {print n, $3} /number of transactions actually processed/ {print n "_n", $NF}' >>"$OUT/pgbench.txt"
     python3 bench/cpu.py snap "$OUT/cpu.after"
+    # the database's own p99 with 32 clients: each transaction's latency (µs,
+    # the third field of pgbench's per-transaction log)
+    cat "$OUT/pgbench_log.${w%%:*}".* | python3 -c '
+import sys
+t = sorted(int(l.split()[2]) for l in sys.stdin)
+print(sys.argv[1] + "_p99", t[int(0.99 * (len(t) - 1))] / 1000 if t else 0)' "${w%%:*}" >>"$OUT/pgbench.txt"
     python3 bench/cpu.py diff "$OUT/cpu.before" "$OUT/cpu.after" |
       python3 -c 'import json,sys; print(sys.argv[1] + "_pgcpu", json.load(sys.stdin)["postgres"])' "${w%%:*}" >>"$OUT/pgbench.txt"
   done
@@ -255,7 +262,8 @@ lines = [
     f"{secs} s per script. RSS: the server's largest resident set while the run lasted. CPU: "
     "user + system time of the gemba process (of floor.rs in its rows) and of all PostgreSQL processes over the run, "
     "divided by the requests (or pgbench transactions) completed. Share: 2xx answers per second "
-    "over pgbench's transactions per second.",
+    "over pgbench's transactions per second. pgbench p99: the database alone with 32 clients, the 99th "
+    "percentile of its transactions' latencies (pgbench's per-transaction log).",
     "",
 ]
 for backend, title in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
@@ -266,8 +274,8 @@ for backend, title in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
     head = f"| {title} | req/s | p50 ms | p99 ms | status codes | RSS MiB | gemba CPU µs/req |"
     rule = "|---|---:|---:|---:|---|---:|---:|"
     if pg:
-        head += " PG CPU µs/req | pgbench tps | PG CPU µs/txn (pgbench) | share of ceiling |"
-        rule += "---:|---:|---:|---:|"
+        head += " PG CPU µs/req | pgbench tps | pgbench p99 ms | PG CPU µs/txn (pgbench) | share of ceiling |"
+        rule += "---:|---:|---:|---:|---:|"
     lines += [head, rule]
     for row in map(json.loads, open(path)):
         s, p, n = row["summary"], row["latencyPercentiles"], row["name"]
@@ -287,9 +295,9 @@ for backend, title in (("pg", "PostgreSQL"), ("sqlite", "SQLite")):
             cells += f" {row['cpu']['postgres']*1e6/done:.0f} |"
             if n in bench:
                 per_txn = bench[f"{n}_pgcpu"] * 1e6 / bench[f"{n}_n"]
-                cells += f" {bench[n]:.0f} | {per_txn:.0f} | {100*ok_rps/bench[n]:.0f} % |"
+                cells += f" {bench[n]:.0f} | {bench[f'{n}_p99']:.1f} | {per_txn:.0f} | {100*ok_rps/bench[n]:.0f} % |"
             else:
-                cells += " | | |"
+                cells += " | | | |"
         lines.append(cells)
     lines.append("")
 text = "\n".join(lines)

@@ -127,6 +127,17 @@ impl Writes {
         self.stmts.push(self.backend.build(q));
     }
 
+    /// Runs with `conn` the writes `add` gathers, for a change that has no
+    /// other writes to join.
+    pub async fn run_now(
+        conn: &impl ConnectionTrait,
+        add: impl FnOnce(&mut Writes),
+    ) -> Result<(), DbErr> {
+        let mut writes = Self::new(conn);
+        add(&mut writes);
+        writes.run(conn).await
+    }
+
     /// Runs the writes with `conn` (the caller's transaction).
     pub async fn run(self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
         if self.backend != DbBackend::Sqlite || self.stmts.len() < 2 {

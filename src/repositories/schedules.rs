@@ -103,13 +103,8 @@ pub async fn insert_missing(
         q.returning(day_keys());
         let keys = changed_days(conn, &q).await?;
         inserted += keys.len() as u64;
-        let mut writes = Writes::new(conn);
-        stats::add(
-            &mut writes,
-            keys.into_iter()
-                .map(|k| (k, Tally::of_status(ScheduleStatus::Open, 1))),
-        );
-        writes.run(conn).await?;
+        let opened = Tally::of_status(ScheduleStatus::Open, 1);
+        stats::apply(conn, keys.into_iter().map(|k| (k, opened))).await?;
     }
     Ok(inserted)
 }
@@ -376,9 +371,7 @@ pub async fn transition(
         .await?;
     let moved = res.rows_affected == 1;
     if moved {
-        let mut writes = Writes::new(conn);
-        stats::add(&mut writes, [(day_key(s), Tally::moved(from, to))]);
-        writes.run(conn).await?;
+        stats::apply(conn, [(day_key(s), Tally::moved(from, to))]).await?;
     }
     Ok(moved)
 }
@@ -455,9 +448,7 @@ async fn moved(
 ) -> Result<u64, DbErr> {
     let keys = changed_days(conn, q).await?;
     let n = keys.len() as u64;
-    let mut writes = Writes::new(conn);
-    stats::add(&mut writes, keys.into_iter().map(|k| (k, delta)));
-    writes.run(conn).await?;
+    stats::apply(conn, keys.into_iter().map(|k| (k, delta))).await?;
     Ok(n)
 }
 

@@ -405,6 +405,15 @@ pub struct DayKey {
     pub day: i64,
 }
 
+/// Adds `deltas` to the blocks at once, for a change that has no other
+/// writes to join (`add` gathers them with a transaction's others).
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    deltas: impl IntoIterator<Item = (DayKey, Tally)>,
+) -> Result<(), DbErr> {
+    Writes::run_now(conn, |w| add(w, deltas)).await
+}
+
 /// Adds changes of schedules (and their results) to the blocks holding
 /// their days, with the writes of the transaction that makes the changes.
 /// Rows are written in key order, so concurrent writers lock them in the

@@ -37,10 +37,7 @@ pub async fn record<T: Audited>(
 /// Writes the events of several changes of one transaction in one
 /// statement (`event` makes each).
 pub async fn record_all(conn: &impl ConnectionTrait, events: Vec<NewAuditEvent>) -> AppResult<()> {
-    let mut writes = Writes::new(conn);
-    record_with(&mut writes, events);
-    writes.run(conn).await?;
-    Ok(())
+    Ok(Writes::run_now(conn, |w| record_with(w, events)).await?)
 }
 
 /// Adds the events of a transaction's changes to its other `writes`.
